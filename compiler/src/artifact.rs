@@ -1,0 +1,175 @@
+//! The whole contract between compiler and runtime: the ELF object, how to
+//! attach each program, the maps and their layouts, and every output event.
+
+use crate::format::Format;
+use crate::types::Type;
+
+/// A compiled script, ready to load.
+#[derive(Clone, Debug)]
+pub struct Artifact {
+    /// One relocatable eBPF ELF holding every program and map definition.
+    pub elf: Vec<u8>,
+    pub probes: Vec<ProbeSpec>,
+    pub maps: Vec<MapSpec>,
+    /// Output call sites; a record's first 8 bytes are the index into this list.
+    pub events: Vec<EventSpec>,
+}
+
+/// One eBPF program and where it attaches.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProbeSpec {
+    /// The program's ELF symbol (aya's program name).
+    pub symbol: String,
+    /// The attach point as the user would write it, e.g. `tracepoint:sched:sched_switch`.
+    pub name: String,
+    pub attach: AttachPlan,
+}
+
+/// One mechanical attach operation, chosen by the probe provider.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttachPlan {
+    /// Run once before every other probe is attached.
+    Begin,
+    /// Run once after every other probe is detached.
+    End,
+    Tracepoint { category: String, event: String },
+    /// A software perf event sampled on one CPU (`cpu: Some`) or on every CPU.
+    PerfEvent { event: SoftwareEvent, sample: Sample, one_cpu: bool },
+    Kprobe { function: String, offset: u64, ret: bool },
+}
+
+/// Software perf events used by `profile`, `interval` and `software`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SoftwareEvent {
+    CpuClock,
+}
+
+/// How often a perf event fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sample {
+    /// Every N units of the event (nanoseconds for the clock events).
+    Period(u64),
+    /// N times per second.
+    Frequency(u64),
+}
+
+/// The kernel map type of a map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapKind {
+    Hash,
+    PerCpuHash,
+    PerCpuArray,
+    RingBuf,
+    StackTrace,
+}
+
+impl MapKind {
+    /// `BPF_MAP_TYPE_*` number.
+    pub fn bpf_type(self) -> u32 {
+        match self {
+            MapKind::Hash => 1,
+            MapKind::PerCpuHash => 5,
+            MapKind::PerCpuArray => 6,
+            MapKind::StackTrace => 7,
+            MapKind::RingBuf => 27,
+        }
+    }
+}
+
+/// What a map is for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MapRole {
+    /// A script map such as `@x[k]`.
+    Script { name: String, keys: Vec<Type>, value: MapValue },
+    /// The ring buffer every output record goes through.
+    Output,
+    /// One per-CPU counter of records the ring buffer had no room for.
+    Lost,
+    /// Kernel stack traces, for `kstack`.
+    Stacks,
+}
+
+/// What a script map's values hold, which decides merging, sorting and printing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MapValue {
+    /// A plain value, stored with `=`.
+    Plain(Type),
+    Count,
+    Sum { signed: bool },
+    Min,
+    Max,
+    Avg,
+    Stats,
+    /// `hist(n, bits)`: the bucket index is appended to the key.
+    Hist { bits: u8 },
+    /// `lhist(n, min, max, step)`: the bucket index is appended to the key.
+    LHist { min: i64, max: i64, step: i64 },
+}
+
+impl MapValue {
+    /// Aggregations live in per-CPU maps and are merged in user space.
+    pub fn is_aggregation(&self) -> bool {
+        !matches!(self, MapValue::Plain(_))
+    }
+
+    /// Histograms keep one entry per (key, bucket).
+    pub fn has_bucket_key(&self) -> bool {
+        matches!(self, MapValue::Hist { .. } | MapValue::LHist { .. })
+    }
+}
+
+/// One kernel map.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapSpec {
+    /// ELF symbol and kernel map name.
+    pub symbol: String,
+    pub kind: MapKind,
+    pub key_size: u32,
+    pub value_size: u32,
+    pub max_entries: u32,
+    pub role: MapRole,
+}
+
+impl MapSpec {
+    /// The script map name (`@x`), if this is a script map.
+    pub fn script_name(&self) -> Option<&str> {
+        match &self.role {
+            MapRole::Script { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// An output call site and the layout of the record the BPF side writes for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventSpec {
+    pub action: Action,
+    /// Argument fields of the record, after the 8-byte event id.
+    pub fields: Vec<Field>,
+}
+
+/// One value inside a record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub offset: u32,
+    pub ty: Type,
+}
+
+/// What user space does with a record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// `printf(fmt, args…)`
+    Printf(Format),
+    /// `time(fmt)`: local wall-clock time through strftime.
+    Time(String),
+    /// `print(@m)`: print a map (by index into `maps`) as it is now.
+    PrintMap { map: usize },
+    /// `print(expr)`: print the record's single field.
+    PrintValue,
+    /// `clear(@m)`
+    ClearMap { map: usize },
+    /// `zero(@m)`
+    ZeroMap { map: usize },
+    /// `exit()`
+    Exit,
+}

@@ -1,0 +1,16 @@
+//! tracelet-compiler: script text → [`Artifact`] (an eBPF ELF plus everything
+//! the runtime needs to load, attach and decode it). Pure: no syscalls, no
+//! reads under /sys or /proc — kernel facts come through [`KernelInfo`].
+#![forbid(unsafe_code)]
+
+pub mod artifact;
+pub mod diagnostic;
+pub mod format;
+pub mod kernel_info;
+pub mod syntax;
+pub mod types;
+pub mod value;
+
+pub use artifact::Artifact;
+pub use diagnostic::{Diagnostic, Span};
+pub use kernel_info::KernelInfo;

@@ -1,0 +1,163 @@
+//! The abstract syntax tree. Every node carries the byte span it came from.
+
+use crate::diagnostic::Span;
+
+/// A whole script: probes in source order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    pub probes: Vec<Probe>,
+}
+
+/// `ATTACH[, ATTACH…] [/predicate/] { statements }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    pub attach_points: Vec<AttachPoint>,
+    pub predicate: Option<Expr>,
+    pub body: Block,
+    pub span: Span,
+}
+
+/// One attach point as written, e.g. `tracepoint:sched:sched_switch` or `BEGIN`.
+/// Its provider-specific parsing belongs to `probes/`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttachPoint {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    /// An expression evaluated for its effect: a call, `@x++`, …
+    Expr(Expr),
+    /// `@m[k] = e` or `@m[k] op= e` (`op` is `Some` for compound assignment).
+    AssignMap { map: MapRef, op: Option<BinaryOp>, value: Expr },
+    /// `$v = e` or `$v op= e`.
+    AssignVar { var: Ident, op: Option<BinaryOp>, value: Expr },
+    /// `if (c) { } else …`; an `else if` is an else block holding one `If`.
+    If { cond: Expr, then: Block, otherwise: Option<Block> },
+    /// `unroll(N) { }`
+    Unroll { count: Expr, body: Block },
+    /// `return`
+    Return,
+}
+
+/// A name with its span: `$x` keeps its `$`, builtins and functions are bare.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// `@name` or `@name[k1, k2…]`; the anonymous map is named `@`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapRef {
+    pub name: String,
+    pub keys: Vec<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// Integer literal, already decoded (decimal, hex, octal, `_` separators).
+    Int(u64),
+    /// String literal with escapes decoded.
+    Str(Vec<u8>),
+    /// A bare identifier: a builtin such as `pid`, `comm`, `args`, `kstack`.
+    Ident(String),
+    /// `$name`
+    Var(String),
+    /// `@m` or `@m[k…]`
+    Map(MapRef),
+    /// `name(args…)`
+    Call { name: Ident, args: Vec<Expr> },
+    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Unary { op: UnaryOp, expr: Box<Expr> },
+    Ternary { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    /// `(uint8)e`; `ty` is the type name as written.
+    Cast { ty: Ident, expr: Box<Expr> },
+    /// `e.field` or `e->field` (`arrow` says which).
+    Field { expr: Box<Expr>, field: Ident, arrow: bool },
+    /// `++x`, `x++`, `--x`, `x--` on a variable or map element.
+    IncDec { target: Box<Expr>, increment: bool, prefix: bool },
+    /// `(a, b, …)` with at least two elements.
+    Tuple(Vec<Expr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// Short-circuit `&&`.
+    And,
+    /// Short-circuit `||`.
+    Or,
+}
+
+impl BinaryOp {
+    /// The operator as written in source.
+    pub fn symbol(self) -> &'static str {
+        use BinaryOp::*;
+        match self {
+            Add => "+",
+            Sub => "-",
+            Mul => "*",
+            Div => "/",
+            Mod => "%",
+            BitAnd => "&",
+            BitOr => "|",
+            BitXor => "^",
+            Shl => "<<",
+            Shr => ">>",
+            Eq => "==",
+            Ne => "!=",
+            Lt => "<",
+            Le => "<=",
+            Gt => ">",
+            Ge => ">=",
+            And => "&&",
+            Or => "||",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    /// `-e`
+    Neg,
+    /// `!e`
+    Not,
+    /// `~e`
+    BitNot,
+}

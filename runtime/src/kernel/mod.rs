@@ -1,0 +1,1 @@
+//! Kernel facts: tracefs, tracepoint formats, symbols. OWNED BY THE KERNEL-FACTS HELPER.

@@ -1,0 +1,1 @@
+//! Rendering of values: text (bpftrace layout) and JSON. OWNED BY THE FORMAT HELPER.
