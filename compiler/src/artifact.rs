@@ -57,6 +57,7 @@ pub enum Sample {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapKind {
     Hash,
+    Array,
     PerCpuHash,
     PerCpuArray,
     RingBuf,
@@ -68,6 +69,7 @@ impl MapKind {
     pub fn bpf_type(self) -> u32 {
         match self {
             MapKind::Hash => 1,
+            MapKind::Array => 2,
             MapKind::PerCpuHash => 5,
             MapKind::PerCpuArray => 6,
             MapKind::StackTrace => 7,
@@ -87,6 +89,8 @@ pub enum MapRole {
     Lost,
     /// Kernel stack traces, for `kstack`.
     Stacks,
+    /// One u64: the CLOCK_MONOTONIC time the run started, for `elapsed`.
+    StartTime,
 }
 
 /// What a script map's values hold, which decides merging, sorting and printing.
@@ -116,6 +120,25 @@ impl MapValue {
     pub fn has_bucket_key(&self) -> bool {
         matches!(self, MapValue::Hist { .. } | MapValue::LHist { .. })
     }
+
+    /// Bytes of one (per-CPU) value.
+    pub fn size(&self) -> u32 {
+        match self {
+            MapValue::Plain(t) => t.size().max(1),
+            MapValue::Min | MapValue::Max | MapValue::Avg | MapValue::Stats => 16,
+            _ => 8,
+        }
+    }
+}
+
+/// The fields of a script map's key: the script's keys, then the bucket index
+/// of histograms; a map without either is keyed by one zero u64.
+pub fn key_fields(keys: &[Type], value: &MapValue) -> Vec<Type> {
+    let mut fields = keys.to_vec();
+    if value.has_bucket_key() || fields.is_empty() {
+        fields.push(Type::U64);
+    }
+    fields
 }
 
 /// One kernel map.

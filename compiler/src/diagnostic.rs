@@ -62,7 +62,7 @@ pub type Result<T> = std::result::Result<T, Diagnostic>;
 
 /// The candidate closest to `name` by edit distance, if it is close enough to be a typo.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.len() / 3).max(1);
+    let limit = (name.len() / 3).max(2);
     candidates
         .into_iter()
         .map(|c| (edit_distance(name, c), c))

@@ -4,8 +4,13 @@
 #![forbid(unsafe_code)]
 
 pub mod artifact;
+pub mod codegen;
 pub mod diagnostic;
 pub mod format;
+pub mod ir;
+pub mod builtins;
+pub mod probes;
+pub mod sema;
 pub mod kernel_info;
 pub mod syntax;
 pub mod types;
@@ -14,3 +19,4 @@ pub mod value;
 pub use artifact::Artifact;
 pub use diagnostic::{Diagnostic, Span};
 pub use kernel_info::KernelInfo;
+pub use sema::{compile, Compiled, Options};

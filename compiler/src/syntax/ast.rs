@@ -42,11 +42,23 @@ pub enum StmtKind {
     /// An expression evaluated for its effect: a call, `@x++`, …
     Expr(Expr),
     /// `@m[k] = e` or `@m[k] op= e` (`op` is `Some` for compound assignment).
-    AssignMap { map: MapRef, op: Option<BinaryOp>, value: Expr },
+    AssignMap {
+        map: MapRef,
+        op: Option<BinaryOp>,
+        value: Expr,
+    },
     /// `$v = e` or `$v op= e`.
-    AssignVar { var: Ident, op: Option<BinaryOp>, value: Expr },
+    AssignVar {
+        var: Ident,
+        op: Option<BinaryOp>,
+        value: Expr,
+    },
     /// `if (c) { } else …`; an `else if` is an else block holding one `If`.
-    If { cond: Expr, then: Block, otherwise: Option<Block> },
+    If {
+        cond: Expr,
+        then: Block,
+        otherwise: Option<Block>,
+    },
     /// `unroll(N) { }`
     Unroll { count: Expr, body: Block },
     /// `return`
@@ -87,16 +99,41 @@ pub enum ExprKind {
     /// `@m` or `@m[k…]`
     Map(MapRef),
     /// `name(args…)`
-    Call { name: Ident, args: Vec<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    Unary { op: UnaryOp, expr: Box<Expr> },
-    Ternary { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        expr: Box<Expr>,
+    },
+    Ternary {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
     /// `(uint8)e`; `ty` is the type name as written.
-    Cast { ty: Ident, expr: Box<Expr> },
+    Cast {
+        ty: Ident,
+        expr: Box<Expr>,
+    },
     /// `e.field` or `e->field` (`arrow` says which).
-    Field { expr: Box<Expr>, field: Ident, arrow: bool },
+    Field {
+        expr: Box<Expr>,
+        field: Ident,
+        arrow: bool,
+    },
     /// `++x`, `x++`, `--x`, `x--` on a variable or map element.
-    IncDec { target: Box<Expr>, increment: bool, prefix: bool },
+    IncDec {
+        target: Box<Expr>,
+        increment: bool,
+        prefix: bool,
+    },
     /// `(a, b, …)` with at least two elements.
     Tuple(Vec<Expr>),
 }

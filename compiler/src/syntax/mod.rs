@@ -1,11 +1,452 @@
 //! Text → AST. pest types never leave this module.
-//! OWNED BY THE PARSER HELPER: skeleton only.
 
 pub mod ast;
+mod parser;
 
 use crate::diagnostic::Diagnostic;
 
-/// Parses a whole script. A `#!` first line is ignored.
-pub fn parse(_src: &str) -> Result<ast::Program, Diagnostic> {
-    unimplemented!()
+/// Parses a whole script. A `#!` first line is ignored; spans are byte
+/// offsets into `src` as given.
+pub fn parse(src: &str) -> Result<ast::Program, Diagnostic> {
+    if src.starts_with("#!") {
+        let line_end = src.find('\n').unwrap_or(src.len());
+        let blanked = " ".repeat(line_end) + &src[line_end..];
+        return parser::parse(&blanked);
+    }
+    parser::parse(src)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ast::*;
+    use super::parse;
+    use crate::diagnostic::Diagnostic;
+    use std::fmt::Write as _;
+
+    // ------------------------------------------------------------ printers
+
+    /// A compact S-expression rendering of a program, one statement a line.
+    fn sexpr(program: &Program) -> String {
+        let mut out = String::new();
+        for probe in &program.probes {
+            let aps: Vec<&str> = probe
+                .attach_points
+                .iter()
+                .map(|a| a.text.as_str())
+                .collect();
+            write!(out, "probe [{}]", aps.join(", ")).unwrap();
+            if let Some(pred) = &probe.predicate {
+                write!(out, " /{}/", expr(pred)).unwrap();
+            }
+            out.push('\n');
+            block(&mut out, &probe.body, 1);
+        }
+        out
+    }
+
+    fn block(out: &mut String, block: &Block, depth: usize) {
+        for s in &block.stmts {
+            writeln!(out, "{}{}", "  ".repeat(depth), stmt(s, depth)).unwrap();
+        }
+    }
+
+    fn nested(b: &Block, depth: usize) -> String {
+        let mut out = String::from("{\n");
+        block(&mut out, b, depth + 1);
+        out + &"  ".repeat(depth) + "}"
+    }
+
+    fn stmt(s: &Stmt, depth: usize) -> String {
+        let assign =
+            |op: &Option<BinaryOp>| op.map_or("=".to_string(), |op| format!("{}=", op.symbol()));
+        match &s.kind {
+            StmtKind::Expr(e) => expr(e),
+            StmtKind::AssignMap { map: m, op, value } => {
+                format!("({} {} {})", assign(op), map(m), expr(value))
+            }
+            StmtKind::AssignVar { var, op, value } => {
+                format!("({} {} {})", assign(op), var.name, expr(value))
+            }
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let mut s = format!("(if {} {}", expr(cond), nested(then, depth));
+                if let Some(o) = otherwise {
+                    s += &format!(" else {}", nested(o, depth));
+                }
+                s + ")"
+            }
+            StmtKind::Unroll { count, body } => {
+                format!("(unroll {} {})", expr(count), nested(body, depth))
+            }
+            StmtKind::Return => "return".to_string(),
+        }
+    }
+
+    fn map(m: &MapRef) -> String {
+        if m.keys.is_empty() {
+            return m.name.clone();
+        }
+        format!("{}[{}]", m.name, list(&m.keys))
+    }
+
+    fn list(items: &[Expr]) -> String {
+        items.iter().map(expr).collect::<Vec<_>>().join(" ")
+    }
+
+    fn expr(e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Int(n) => n.to_string(),
+            ExprKind::Str(bytes) => format!("\"{}\"", bytes.escape_ascii()),
+            ExprKind::Ident(name) | ExprKind::Var(name) => name.clone(),
+            ExprKind::Map(m) => map(m),
+            ExprKind::Call { name, args } if args.is_empty() => format!("({})", name.name),
+            ExprKind::Call { name, args } => format!("({} {})", name.name, list(args)),
+            ExprKind::Binary { op, lhs, rhs } => {
+                format!("({} {} {})", op.symbol(), expr(lhs), expr(rhs))
+            }
+            ExprKind::Unary { op, expr: inner } => {
+                let op = match op {
+                    UnaryOp::Neg => "neg",
+                    UnaryOp::Not => "!",
+                    UnaryOp::BitNot => "~",
+                };
+                format!("({op} {})", expr(inner))
+            }
+            ExprKind::Ternary {
+                cond,
+                then,
+                otherwise,
+            } => {
+                format!("(? {} {} {})", expr(cond), expr(then), expr(otherwise))
+            }
+            ExprKind::Cast { ty, expr: inner } => format!("(cast {} {})", ty.name, expr(inner)),
+            ExprKind::Field {
+                expr: inner,
+                field,
+                arrow,
+            } => {
+                format!(
+                    "({} {} {})",
+                    if *arrow { "->" } else { "." },
+                    expr(inner),
+                    field.name
+                )
+            }
+            ExprKind::IncDec {
+                target,
+                increment,
+                prefix,
+            } => {
+                let op = if *increment { "++" } else { "--" };
+                let (pre, post) = if *prefix { (op, "") } else { ("", op) };
+                format!("({pre}{}{post})", expr(target))
+            }
+            ExprKind::Tuple(items) => format!("(tuple {})", list(items)),
+        }
+    }
+
+    /// A diagnostic as the message, then the source line with `^` under the span.
+    fn render(src: &str, d: &Diagnostic) -> String {
+        let line_start = src[..d.span.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = src[d.span.start..]
+            .find('\n')
+            .map_or(src.len(), |i| d.span.start + i);
+        let line_no = src[..line_start].matches('\n').count() + 1;
+        let col = src[line_start..d.span.start].chars().count();
+        let width = src[d.span.start..d.span.end.min(line_end)]
+            .chars()
+            .count()
+            .max(1);
+        format!(
+            "{}: {}\n{line_no:>3} | {}\n    | {}{}",
+            d.code,
+            d.message,
+            &src[line_start..line_end],
+            " ".repeat(col),
+            "^".repeat(width)
+        )
+    }
+
+    /// Each case's source followed by its S-expression or rendered error.
+    fn cases(sources: &[&str]) -> String {
+        let mut out = String::new();
+        for src in sources {
+            let result = match parse(src) {
+                Ok(p) => sexpr(&p),
+                Err(d) => render(src, &d) + "\n",
+            };
+            write!(out, ">>> {src}\n{result}\n").unwrap();
+        }
+        out
+    }
+
+    /// Every node's kind next to the source text its span covers.
+    fn spans(src: &str) -> String {
+        fn e(out: &mut Vec<String>, src: &str, x: &Expr) {
+            out.push(format!("expr `{}`", &src[x.span.start..x.span.end]));
+            match &x.kind {
+                ExprKind::Map(m) => m.keys.iter().for_each(|k| e(out, src, k)),
+                ExprKind::Call { name, args } => {
+                    out.push(format!("name `{}`", &src[name.span.start..name.span.end]));
+                    args.iter().for_each(|a| e(out, src, a));
+                }
+                ExprKind::Binary { lhs, rhs, .. } => {
+                    e(out, src, lhs);
+                    e(out, src, rhs);
+                }
+                ExprKind::Ternary {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    [cond, then, otherwise]
+                        .into_iter()
+                        .for_each(|x| e(out, src, x));
+                }
+                ExprKind::Unary { expr, .. } | ExprKind::IncDec { target: expr, .. } => {
+                    e(out, src, expr)
+                }
+                ExprKind::Cast { ty, expr } => {
+                    out.push(format!("type `{}`", &src[ty.span.start..ty.span.end]));
+                    e(out, src, expr);
+                }
+                ExprKind::Field { expr, field, .. } => {
+                    e(out, src, expr);
+                    out.push(format!(
+                        "field `{}`",
+                        &src[field.span.start..field.span.end]
+                    ));
+                }
+                ExprKind::Tuple(items) => items.iter().for_each(|x| e(out, src, x)),
+                _ => {}
+            }
+        }
+        fn b(out: &mut Vec<String>, src: &str, block: &Block) {
+            out.push(format!(
+                "block `{}`",
+                &src[block.span.start..block.span.end]
+            ));
+            for s in &block.stmts {
+                out.push(format!("stmt `{}`", &src[s.span.start..s.span.end]));
+                match &s.kind {
+                    StmtKind::Expr(x) => e(out, src, x),
+                    StmtKind::AssignMap { map, value, .. } => {
+                        out.push(format!("map `{}`", &src[map.span.start..map.span.end]));
+                        e(out, src, value);
+                    }
+                    StmtKind::AssignVar { var, value, .. } => {
+                        out.push(format!("var `{}`", &src[var.span.start..var.span.end]));
+                        e(out, src, value);
+                    }
+                    StmtKind::If {
+                        cond,
+                        then,
+                        otherwise,
+                    } => {
+                        e(out, src, cond);
+                        b(out, src, then);
+                        if let Some(o) = otherwise {
+                            b(out, src, o);
+                        }
+                    }
+                    StmtKind::Unroll { count, body } => {
+                        e(out, src, count);
+                        b(out, src, body);
+                    }
+                    StmtKind::Return => {}
+                }
+            }
+        }
+        let program = parse(src).unwrap();
+        let mut out = Vec::new();
+        for p in &program.probes {
+            out.push(format!("probe `{}`", &src[p.span.start..p.span.end]));
+            for a in &p.attach_points {
+                out.push(format!("attach `{}`", &src[a.span.start..a.span.end]));
+            }
+            if let Some(pred) = &p.predicate {
+                e(&mut out, src, pred);
+            }
+            b(&mut out, src, &p.body);
+        }
+        out.join("\n")
+    }
+
+    // ------------------------------------------------------------ cases
+
+    const ONE_LINERS: &[&str] = &[
+        r#"tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }"#,
+        r#"tracepoint:syscalls:sys_enter_openat { printf("%s %s\n", comm, str(args->filename)); }"#,
+        r#"tracepoint:block:block_rq_complete { @us = hist(args->nr_sector); }"#,
+        r#"profile:hz:99 { @[kstack] = count(); }"#,
+        r#"tracepoint:sched:sched_switch { @[args->prev_comm] = count(); }"#,
+        r#"tracepoint:sched:sched_wakeup { @[comm] = hist(nsecs); }"#,
+        r#"tracepoint:syscalls:sys_exit_read /pid == 1234/ { @bytes = hist(args.ret); }"#,
+        r#"tracepoint:sched:sched* { @[probe] = count(); } interval:s:5 { exit(); }"#,
+        r#"BEGIN { printf("hello world\n"); }"#,
+    ];
+
+    #[test]
+    fn syntax_one_liners() {
+        insta::assert_snapshot!(cases(ONE_LINERS));
+    }
+
+    #[test]
+    fn syntax_statements() {
+        insta::assert_snapshot!(cases(&[
+            "BEGIN { @m = 1; @m[1, 2] = 3; @ = 4; @[5] = 6; $v = 7 }",
+            "BEGIN { @a += 1; @b -= 1; @c *= 2; @d /= 2; @e %= 3; @f &= 4; @g |= 5; @h ^= 6; $i <<= 1; $j >>= 2 }",
+            "BEGIN { printf(\"x\"); exit(); delete(@m[1]); clear(@m); print(@m) }",
+            "BEGIN { @x++; ++$y; $v--; --@z[1] }",
+            "BEGIN { if (pid) { return } else if (tid) { @a = 1 } else { @b = 2 } @c = 3 }",
+            "BEGIN { unroll(3) { @i++ } return; }",
+            "BEGIN { ;; @a = 1;; ; }",
+            "BEGIN { }",
+            "BEGIN { if (1) { } }",
+            "BEGIN { $r = args->return + @if + $else + iffy + $1; if (a) { }; @x = 1 }",
+        ]));
+    }
+
+    #[test]
+    fn syntax_precedence() {
+        insta::assert_snapshot!(cases(&[
+            "BEGIN { $x = 1 + 2 * 3 - 4 / 5 % 6 }",
+            "BEGIN { $x = 1 - 2 - 3; $y = 8 / 4 / 2 }",
+            "BEGIN { $x = 1 << 2 + 3 < 4 == 5 & 6 ^ 7 | 8 && 9 || 10 }",
+            "BEGIN { $x = a || b && c | d ^ e & f != g >= h >> i - j * k }",
+            "BEGIN { $x = a ? b : c ? d : e; $y = a || b ? c + 1 : d }",
+            "BEGIN { $x = -a * !b + ~c; $y = - -a; $z = !!a }",
+            "BEGIN { $x = a <= b; $y = a > b; $z = a >= b; $w = a < b }",
+            "BEGIN { $x = a+++b; $y = a - -b; $z = -a++ }",
+            "BEGIN { $x = (1 + 2) * 3 }",
+        ]));
+    }
+
+    #[test]
+    fn syntax_casts_parens_tuples_fields() {
+        insta::assert_snapshot!(cases(&[
+            "BEGIN { $a = (uint8)$x; $b = (int64)-1; $c = (uint32)(a + b) + 1 }",
+            "BEGIN { $a = (pid) - 1; $b = (pid); $c = (int16) }",
+            "BEGIN { $t = (1, \"two\", $x); @m[(1, 2)] = 3; $u = ((1, 2), 3) }",
+            "BEGIN { $a = args->a.b->c; $b = args.sk->__sk_common.skc_daddr; $c = $t.0 }",
+            "BEGIN { $a = (uint8)args->x; $b = -args.y; $c = str(args->filename).len }",
+            "BEGIN { $a = f()(1); }",
+        ]));
+    }
+
+    #[test]
+    fn syntax_literals() {
+        insta::assert_snapshot!(cases(&[
+            "BEGIN { $a = 0; $b = 42; $c = 0x1F; $d = 0XfF; $e = 0123; $f = 1_000_000; $g = 0xffff_ffff }",
+            "BEGIN { $m = 18446744073709551615; $n = 0xFFFFFFFFFFFFFFFF }",
+            r#"BEGIN { $s = "a\n\t\r\"\\b"; $o = "\0\12\101\1010"; $h = "\x41\x4a\x7z"; $e = "" }"#,
+            "BEGIN { $u = \"é ✓\" }",
+        ]));
+    }
+
+    #[test]
+    fn syntax_attach_points_and_layout() {
+        insta::assert_snapshot!(cases(&[
+            "BEGIN, END { }",
+            "t:sched:sched*, i:ms:100, profile:hz:99, kprobe:vfs_read+10 { }",
+            "uprobe:/bin/bash:readline { @[comm] = count() }",
+            "uprobe:/bin/bash:readline /pid == 1/ { }",
+            "t:a:b /pid==1/ { }",
+            "t:a:b/pid == 1/{ }",
+            "BEGIN/pid/{}",
+            "tracepoint:sched:* /comm == \"bash\" && pid / 2 > 1/ { }",
+            "uprobe:./a.out:main, uprobe:\"/opt/my app/x\":f { }",
+            "usdt:/usr/lib/libc.so.6::setjmp { }",
+            "#!/usr/bin/env bpftrace\nBEGIN { @x = 1 }",
+            "// leading\nBEGIN /* in */ { /* a */ @x = /* b */ 1; // c\n } // trailing",
+            "BEGIN\n{\n  @x\n  =\n  1\n}\nEND\n{\n}\n",
+            "begin { } end { }",
+        ]));
+    }
+
+    #[test]
+    fn syntax_spans() {
+        let src = "#!/bin/x\nt:a:b , BEGIN /pid == 1/ {\n  @m[k, 2] = (1 + 2) * f(x) ;\n  if (a) { $v++ } else if (b) { return }\n  $t = (uint8) args->x.y /* c */ ;\n  $s = \"q\" ? (1, 2) : -a\n}\n";
+        insta::assert_snapshot!(spans(src));
+    }
+
+    #[test]
+    fn syntax_errors() {
+        insta::assert_snapshot!(cases(&[
+            "",
+            "BEGIN",
+            "BEGIN printf(\"x\")",
+            "BEGIN { @x = }",
+            "BEGIN { @x = 1 @y = 2 }",
+            "BEGIN { printf(\"abc); }",
+            "BEGIN { $x = \"a\\qb\" }",
+            "BEGIN { $x = 18446744073709551616 }",
+            "BEGIN { $x = 019 }",
+            "BEGIN { @x = 1;",
+            "BEGIN { /* never closed }",
+            "BEGIN { if pid { } }",
+            "BEGIN { f(1 2) }",
+            "BEGIN { @m[1 = 2 }",
+            "BEGIN /pid == 1 { }",
+            "BEGIN { $x = a ? b }",
+            "BEGIN { $x = args-> }",
+            "BEGIN { $x = \"\\x\" }",
+            "BEGIN { $x = \"\\400\" }",
+            "BEGIN { } }",
+            "BEGIN { $x = 12abc }",
+            "BEGIN { @x = 1 } END { else }",
+            "BEGIN { $x = 1 + }",
+            "BEGIN { @x[1] = 1",
+            "BEGIN { unroll(2) @x++ }",
+            "t:a:b, { }",
+            "BEGIN { $x = (uint8 }",
+            "BEGIN { $x = f(1,) }",
+            "BEGIN { @x = 1 } junk",
+            "BEGIN { @x == 1 }",
+        ]));
+    }
+
+    // ------------------------------------------------------------ robustness
+
+    #[test]
+    fn syntax_prefixes_never_panic() {
+        let mut sources: Vec<&str> = ONE_LINERS.to_vec();
+        let long = "#!/usr/bin/env bpftrace\n// c\nt:a:b, uprobe:/bin/sh:x /pid != 0 && $1 > 0x10/ {\n  @m[comm, (uint8)args->a.b] += -(1 << 2) ? \"s\\x41\\n\" : (1, 2);\n  if (a) { $v++; } else if (!b) { unroll(2) { --@x } } else { return; }\n  /* block */ delete(@m[1]); exit()\n}\n";
+        sources.push(long);
+        for src in sources {
+            for end in (0..=src.len()).filter(|&i| src.is_char_boundary(i)) {
+                let prefix = &src[..end];
+                let _ = parse(prefix);
+                let _ = parse(&src[end..]);
+            }
+        }
+    }
+
+    #[test]
+    fn syntax_pathological_inputs_are_errors() {
+        for src in [
+            format!("BEGIN {{ $x = {}1{} }}", "(".repeat(5000), ")".repeat(5000)),
+            format!("BEGIN {{ $x = {}1 }}", "!".repeat(5000)),
+            format!("BEGIN {{ $x = 1{} }}", " + 1".repeat(5000)),
+            format!("BEGIN {{ {} }}", "if (1) { ".repeat(2000)),
+        ] {
+            let err = parse(&src).unwrap_err();
+            assert_eq!(err.code, "syntax");
+            assert!(err.message.contains("too"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn syntax_spans_are_original_offsets_after_shebang() {
+        let src = "#!/usr/bin/env bpftrace\nBEGIN { }";
+        let program = parse(src).unwrap();
+        assert_eq!(
+            program.probes[0].attach_points[0].span.start,
+            src.find("BEGIN").unwrap()
+        );
+        assert_eq!(program.probes[0].span.end, src.len());
+    }
 }

@@ -1,0 +1,127 @@
+//! `args`: the typed arguments of a tracepoint, read from its context as laid
+//! out by the tracefs `format` file (`args.f` and `args->f`).
+
+use super::helpers::{PROBE_READ_KERNEL, PROBE_READ_KERNEL_STR};
+use super::{Builtin, Call, Form};
+use crate::diagnostic::{did_you_mean, Diagnostic, Result};
+use crate::ir::{AluOp, Arg, Inst, Operand};
+use crate::kernel_info::{FieldKind, TracepointField};
+use crate::probes::ProbeContext;
+use crate::sema::lower::{Lowerer, Val};
+use crate::syntax::ast::Ident;
+use crate::types::{AddrSpace, Type};
+
+pub struct Args;
+
+impl Builtin for Args {
+    fn name(&self) -> &'static str {
+        "args"
+    }
+    fn doc(&self) -> &'static str {
+        "args: tracepoint arguments, e.g. printf(\"%s\\n\", str(args.filename))"
+    }
+    fn form(&self) -> Form {
+        Form::Variable
+    }
+    fn lower(&self, _: &mut Lowerer, call: &Call) -> Result<Val> {
+        Err(Diagnostic::new("type", call.span, "`args` can only be used with a field")
+            .with_help("write args.FIELD, e.g. args.filename"))
+    }
+}
+
+/// Lowers `args.field`.
+pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
+    let ProbeContext::Tracepoint { format, space } = &cx.probe.context else {
+        return Err(Diagnostic::new(
+            "type",
+            name.span,
+            format!("`args` is only available in tracepoint probes, not in {}", cx.probe.name),
+        ));
+    };
+    let space = *space;
+    let Some(f) = format.fields.iter().find(|f| f.name == name.name).cloned() else {
+        let d = Diagnostic::new("name", name.span, format!("{} has no argument `{}`", cx.probe.name, name.name));
+        let names: Vec<&str> = format.fields.iter().map(|f| f.name.as_str()).collect();
+        return Err(match did_you_mean(&name.name, names.iter().copied()) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("its arguments are: {}", names.join(", "))),
+        });
+    };
+    match f.kind {
+        FieldKind::Int => {
+            let (bits, signed) = int_type(&f);
+            let r = cx.reg(Type::Int { bits, signed });
+            cx.push(Inst::LoadCtx { dst: r, offset: f.offset, size: f.size as u8 });
+            if bits < (f.size * 8) as u8 || signed {
+                cx.push(Inst::Extend { dst: r, src: r, bits, signed });
+            }
+            Ok(Val::Reg(r, Type::Int { bits, signed }))
+        }
+        FieldKind::Pointer { to_char } => {
+            let pointee = if to_char { Type::int(8, true) } else { Type::Void };
+            let ty = Type::Ptr { pointee: Box::new(pointee), space };
+            let r = cx.reg(ty.clone());
+            cx.push(Inst::LoadCtx { dst: r, offset: f.offset, size: 8 });
+            Ok(Val::Reg(r, ty))
+        }
+        FieldKind::CharArray { len } => {
+            let slot = cx.zeroed_slot(len);
+            let off = cx.constant(f.offset as i64, Type::U64);
+            cx.push(Inst::Call {
+                dst: None,
+                helper: PROBE_READ_KERNEL,
+                args: vec![Arg::SlotAddr(slot, 0), Arg::Imm(len as i64), Arg::CtxPlus(off)],
+            });
+            Ok(Val::Mem(slot, Type::Str { size: len }))
+        }
+        FieldKind::DataLocString => {
+            let size = cx.options.max_strlen;
+            let loc = cx.reg(Type::U32);
+            cx.push(Inst::LoadCtx { dst: loc, offset: f.offset, size: 4 });
+            let off = cx.alu(AluOp::And, loc, Operand::Imm(0xffff), Type::U64);
+            let slot = cx.zeroed_slot(size);
+            cx.push(Inst::Call {
+                dst: None,
+                helper: PROBE_READ_KERNEL_STR,
+                args: vec![Arg::SlotAddr(slot, 0), Arg::Imm(size as i64), Arg::CtxPlus(off)],
+            });
+            Ok(Val::Mem(slot, Type::Str { size }))
+        }
+        FieldKind::Unsupported => Err(Diagnostic::new(
+            "type",
+            name.span,
+            format!("argument `{}` has type `{}`, which tracelet cannot read yet", f.name, f.c_type),
+        )),
+    }
+}
+
+/// The integer type of a field: from its C type when recognisable (syscall
+/// arguments are 8-byte slots even for `int`), else from its size and sign.
+fn int_type(f: &TracepointField) -> (u8, bool) {
+    let t = f.c_type.replace("const ", "").replace("volatile ", "");
+    let t = t.trim();
+    let known = match t {
+        "char" | "signed char" | "s8" | "__s8" => Some((8, true)),
+        "unsigned char" | "u8" | "__u8" | "bool" | "_Bool" => Some((8, false)),
+        "short" | "s16" | "__s16" => Some((16, true)),
+        "unsigned short" | "u16" | "__u16" => Some((16, false)),
+        "int" | "s32" | "__s32" | "pid_t" => Some((32, true)),
+        "unsigned int" | "unsigned" | "u32" | "__u32" | "umode_t" | "uid_t" | "gid_t" => Some((32, false)),
+        "long" | "long long" | "s64" | "__s64" | "ssize_t" | "loff_t" | "off_t" => Some((64, true)),
+        "unsigned long" | "unsigned long long" | "u64" | "__u64" | "size_t" => Some((64, false)),
+        _ => None,
+    };
+    match known {
+        Some((bits, signed)) if bits as u32 <= f.size * 8 => (bits, signed),
+        _ => ((f.size * 8).min(64) as u8, f.signed),
+    }
+}
+
+/// The address space `str()` reads a pointer from.
+pub fn pointer_space(ty: &Type, cx: &Lowerer) -> AddrSpace {
+    match (ty, &cx.probe.context) {
+        (Type::Ptr { space, .. }, _) => *space,
+        (_, ProbeContext::Tracepoint { space, .. }) => *space,
+        _ => AddrSpace::Kernel,
+    }
+}

@@ -1,0 +1,119 @@
+//! Facts about the current task and moment: `pid tid uid gid nsecs elapsed cpu
+//! cgroup rand curtask comm probe`.
+
+use super::helpers::*;
+use super::{Builtin, Call, Form};
+use crate::diagnostic::Result;
+use crate::ir::{AluOp, Arg, Helper, Inst, Operand};
+use crate::sema::lower::{Lowerer, Val};
+use crate::types::Type;
+
+/// A builtin variable computed by one helper call, then shifted and masked.
+macro_rules! helper_variable {
+    ($ty:ident, $name:literal, $doc:literal, $helper:expr, $shift:expr, $mask32:expr) => {
+        pub struct $ty;
+        impl Builtin for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn doc(&self) -> &'static str {
+                $doc
+            }
+            fn form(&self) -> Form {
+                Form::Variable
+            }
+            fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
+                Ok(helper_value(cx, $helper, $shift, $mask32))
+            }
+        }
+    };
+}
+
+fn helper_value(cx: &mut Lowerer, helper: Helper, shift: i64, mask32: bool) -> Val {
+    let mut r = cx.call(helper, vec![], Type::U64);
+    if shift > 0 {
+        r = cx.alu(AluOp::LShr, r, Operand::Imm(shift), Type::U64);
+    }
+    if mask32 {
+        r = cx.alu(AluOp::And, r, Operand::Imm(0xffff_ffff), Type::U64);
+    }
+    Val::Reg(r, Type::U64)
+}
+
+helper_variable!(Pid, "pid", "pid: process id (tgid), e.g. /pid == 1234/", GET_CURRENT_PID_TGID, 32, false);
+helper_variable!(Tid, "tid", "tid: thread id, e.g. @start[tid] = nsecs", GET_CURRENT_PID_TGID, 0, true);
+helper_variable!(Uid, "uid", "uid: user id, e.g. /uid == 0/", GET_CURRENT_UID_GID, 0, true);
+helper_variable!(Gid, "gid", "gid: group id, e.g. @[gid] = count()", GET_CURRENT_UID_GID, 32, false);
+helper_variable!(Nsecs, "nsecs", "nsecs: monotonic nanoseconds, e.g. @start[tid] = nsecs", KTIME_GET_NS, 0, false);
+helper_variable!(Cpu, "cpu", "cpu: the current CPU, e.g. @[cpu] = count()", GET_SMP_PROCESSOR_ID, 0, false);
+helper_variable!(Cgroup, "cgroup", "cgroup: cgroup v2 id of the task, e.g. @[cgroup] = count()", GET_CURRENT_CGROUP_ID, 0, false);
+helper_variable!(Rand, "rand", "rand: a random 32-bit number, e.g. /rand % 100 == 0/", GET_PRANDOM_U32, 0, false);
+helper_variable!(Curtask, "curtask", "curtask: address of the current task_struct, e.g. printf(\"%p\\n\", curtask)", GET_CURRENT_TASK, 0, false);
+
+/// `elapsed`: nanoseconds since tracelet started.
+pub struct Elapsed;
+
+impl Builtin for Elapsed {
+    fn name(&self) -> &'static str {
+        "elapsed"
+    }
+    fn doc(&self) -> &'static str {
+        "elapsed: nanoseconds since the run started, e.g. printf(\"%d\\n\", elapsed / 1000000)"
+    }
+    fn form(&self) -> Form {
+        Form::Variable
+    }
+    fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
+        let now = cx.call(KTIME_GET_NS, vec![], Type::U64);
+        let key = cx.zeroed_slot(8);
+        let start = cx.slot(8);
+        let map = cx.runtime_maps.start;
+        cx.push(Inst::MapRead { map, key, dst: start, dst_offset: 0, len: 8 });
+        let s = cx.reg(Type::U64);
+        cx.push(Inst::LoadSlot { dst: s, slot: start, offset: 0, size: 8 });
+        Ok(Val::Reg(cx.alu(AluOp::Sub, now, Operand::Reg(s), Type::U64), Type::U64))
+    }
+}
+
+/// `comm`: the current thread's name.
+pub struct Comm;
+
+impl Builtin for Comm {
+    fn name(&self) -> &'static str {
+        "comm"
+    }
+    fn doc(&self) -> &'static str {
+        "comm: the current thread name (16 bytes), e.g. @[comm] = count()"
+    }
+    fn form(&self) -> Form {
+        Form::Variable
+    }
+    fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
+        let slot = cx.zeroed_slot(16);
+        cx.push(Inst::Call {
+            dst: None,
+            helper: GET_CURRENT_COMM,
+            args: vec![Arg::SlotAddr(slot, 0), Arg::Imm(16)],
+        });
+        Ok(Val::Mem(slot, Type::Str { size: 16 }))
+    }
+}
+
+/// `probe`: the full name of the probe that fired.
+pub struct Probe;
+
+impl Builtin for Probe {
+    fn name(&self) -> &'static str {
+        "probe"
+    }
+    fn doc(&self) -> &'static str {
+        "probe: the name of the probe that fired, e.g. @[probe] = count()"
+    }
+    fn form(&self) -> Form {
+        Form::Variable
+    }
+    fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
+        let name = cx.probe.name.clone();
+        Ok(cx.string_literal(name.as_bytes()))
+    }
+}

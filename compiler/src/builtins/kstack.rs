@@ -1,0 +1,29 @@
+//! `kstack`: the kernel stack of the current event, as an id into a stack-trace
+//! map; user space symbolizes it when printing.
+
+use super::helpers::GET_STACKID;
+use super::{Builtin, Call, Form};
+use crate::diagnostic::Result;
+use crate::ir::Arg;
+use crate::sema::lower::{Lowerer, Val};
+use crate::types::Type;
+
+pub struct Kstack;
+
+impl Builtin for Kstack {
+    fn name(&self) -> &'static str {
+        "kstack"
+    }
+    fn doc(&self) -> &'static str {
+        "kstack: the kernel stack, e.g. profile:hz:99 { @[kstack] = count(); }"
+    }
+    fn form(&self) -> Form {
+        Form::Variable
+    }
+    fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
+        cx.maps.uses_stacks = true;
+        let map = cx.runtime_maps.stacks;
+        let r = cx.call(GET_STACKID, vec![Arg::Ctx, Arg::Map(map), Arg::Imm(0)], Type::KStack);
+        Ok(Val::Reg(r, Type::KStack))
+    }
+}

@@ -1,0 +1,81 @@
+//! Map maintenance: `delete(@m[k])` in the kernel; `clear(@m)` and `zero(@m)`
+//! carried out by user space when their record arrives.
+
+use super::{Builtin, Call, Form};
+use crate::artifact::Action;
+use crate::diagnostic::{Diagnostic, Result};
+use crate::ir::Inst;
+use crate::sema::lower::{Lowerer, Val};
+use crate::syntax::ast::ExprKind;
+
+pub struct Delete;
+
+impl Builtin for Delete {
+    fn name(&self) -> &'static str {
+        "delete"
+    }
+    fn doc(&self) -> &'static str {
+        "delete(@m[k]): removes one key, e.g. delete(@start[tid])"
+    }
+    fn form(&self) -> Form {
+        Form::Function
+    }
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+        call.arity(1, 1)?;
+        let arg = &call.args[0];
+        let ExprKind::Map(m) = &arg.kind else {
+            return Err(Diagnostic::new("type", arg.span, "delete() expects a map element such as @m[k]"));
+        };
+        if matches!(cx.maps.get(&m.name).and_then(|i| i.value.as_ref()), Some(v) if v.has_bucket_key()) {
+            return Err(Diagnostic::new("type", arg.span, "delete() of one histogram key is not supported yet")
+                .with_help("use clear() to empty the whole map"));
+        }
+        let map = cx.maps.id(&m.name, m.span);
+        let key = cx.map_key(map, m)?;
+        cx.push(Inst::MapDelete { map, key });
+        Ok(Val::void())
+    }
+}
+
+/// A builtin whose whole work is one record naming a map.
+fn map_action(cx: &mut Lowerer, call: &Call, action: fn(usize) -> Action) -> Result<Val> {
+    call.arity(1, 1)?;
+    let map = cx.map_arg(&call.args[0])?;
+    cx.event(action(map.0), &[])?;
+    Ok(Val::void())
+}
+
+pub struct Clear;
+
+impl Builtin for Clear {
+    fn name(&self) -> &'static str {
+        "clear"
+    }
+    fn doc(&self) -> &'static str {
+        "clear(@m): removes every key, e.g. interval:s:1 { print(@); clear(@); }"
+    }
+    fn form(&self) -> Form {
+        Form::Function
+    }
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+        map_action(cx, call, |map| Action::ClearMap { map })
+    }
+}
+
+pub struct Zero;
+
+impl Builtin for Zero {
+    fn name(&self) -> &'static str {
+        "zero"
+    }
+    fn doc(&self) -> &'static str {
+        "zero(@m): sets every value to zero, e.g. interval:s:1 { print(@); zero(@); }"
+    }
+    fn form(&self) -> Form {
+        Form::Function
+    }
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+        map_action(cx, call, |map| Action::ZeroMap { map })
+    }
+}
+

@@ -1,0 +1,155 @@
+//! Builtins: one file per builtin or small family. Each implements
+//! [`Builtin`]: its name, a doc line with an example, its form, and how it is
+//! checked and lowered. The core dispatches through [`BUILTINS`] only.
+
+pub mod aggregates;
+pub mod args;
+pub mod context;
+pub mod hist;
+pub mod kstack;
+pub mod lhist;
+pub mod maps;
+pub mod output;
+pub mod str;
+
+use crate::artifact::MapValue;
+use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::ir::{AggOp, Helper, Operand, VReg};
+use crate::sema::lower::{Lowerer, Val};
+use crate::syntax::ast::Expr;
+
+/// How a builtin is used in a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// A bare name: `pid`, `comm`.
+    Variable,
+    /// A call: `str(p)`, `printf(…)`.
+    Function,
+    /// A call only allowed as a map's value: `@x = count()`.
+    Aggregation,
+}
+
+/// One use of a builtin.
+pub struct Call<'a> {
+    pub name: &'a str,
+    pub args: &'a [Expr],
+    pub span: Span,
+}
+
+impl Call<'_> {
+    /// Checks the number of arguments is within `min..=max`.
+    pub fn arity(&self, min: usize, max: usize) -> Result<()> {
+        let n = self.args.len();
+        if n < min || n > max {
+            let expected = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+            let s = if max == 1 { "" } else { "s" };
+            return Err(Diagnostic::new(
+                "type",
+                self.span,
+                format!("{}() takes {expected} argument{s}, but {n} were given", self.name),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What an aggregation call does to its map entry.
+pub struct Aggregate {
+    pub value: MapValue,
+    /// The histogram bucket to append to the key.
+    pub bucket: Option<VReg>,
+    /// Updates of an existing entry.
+    pub ops: Vec<AggOp>,
+    /// The 8-byte fields of a new entry that are not zero.
+    pub init: Vec<(u32, Operand)>,
+}
+
+/// A builtin variable or function.
+pub trait Builtin: Sync {
+    fn name(&self) -> &'static str;
+    /// What it does, with an example.
+    fn doc(&self) -> &'static str;
+    fn form(&self) -> Form;
+    /// Lowers a variable or function use to a value (`Type::Void` for none).
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+        let _ = cx;
+        Err(Diagnostic::new("type", call.span, format!("{} cannot be used here", call.name)))
+    }
+    /// Lowers an aggregation assigned to a map.
+    fn aggregate(&self, cx: &mut Lowerer, call: &Call) -> Result<Aggregate> {
+        let _ = cx;
+        Err(Diagnostic::new("type", call.span, format!("{} is not an aggregation", call.name)))
+    }
+}
+
+/// Every builtin.
+pub static BUILTINS: &[&dyn Builtin] = &[
+    &context::Pid,
+    &context::Tid,
+    &context::Uid,
+    &context::Gid,
+    &context::Nsecs,
+    &context::Elapsed,
+    &context::Cpu,
+    &context::Cgroup,
+    &context::Rand,
+    &context::Curtask,
+    &context::Comm,
+    &context::Probe,
+    &args::Args,
+    &kstack::Kstack,
+    &str::Str,
+    &output::Printf,
+    &output::Print,
+    &output::Time,
+    &output::Exit,
+    &maps::Delete,
+    &maps::Clear,
+    &maps::Zero,
+    &aggregates::Count,
+    &aggregates::Sum,
+    &aggregates::Avg,
+    &aggregates::Min,
+    &aggregates::Max,
+    &aggregates::Stats,
+    &hist::Hist,
+    &lhist::Lhist,
+];
+
+/// Looks a builtin up by name.
+pub fn find(name: &str) -> Option<&'static dyn Builtin> {
+    BUILTINS.iter().copied().find(|b| b.name() == name)
+}
+
+/// Kernel helpers used by builtins.
+pub mod helpers {
+    use super::Helper;
+
+    pub const MAP_LOOKUP_ELEM: Helper = Helper { id: 1, name: "map_lookup_elem" };
+    pub const KTIME_GET_NS: Helper = Helper { id: 5, name: "ktime_get_ns" };
+    pub const GET_PRANDOM_U32: Helper = Helper { id: 7, name: "get_prandom_u32" };
+    pub const GET_SMP_PROCESSOR_ID: Helper = Helper { id: 8, name: "get_smp_processor_id" };
+    pub const GET_CURRENT_PID_TGID: Helper = Helper { id: 14, name: "get_current_pid_tgid" };
+    pub const GET_CURRENT_UID_GID: Helper = Helper { id: 15, name: "get_current_uid_gid" };
+    pub const GET_CURRENT_COMM: Helper = Helper { id: 16, name: "get_current_comm" };
+    pub const GET_STACKID: Helper = Helper { id: 27, name: "get_stackid" };
+    pub const GET_CURRENT_TASK: Helper = Helper { id: 35, name: "get_current_task" };
+    pub const GET_CURRENT_CGROUP_ID: Helper = Helper { id: 80, name: "get_current_cgroup_id" };
+    pub const PROBE_READ_KERNEL: Helper = Helper { id: 113, name: "probe_read_kernel" };
+    pub const PROBE_READ_USER_STR: Helper = Helper { id: 114, name: "probe_read_user_str" };
+    pub const PROBE_READ_KERNEL_STR: Helper = Helper { id: 115, name: "probe_read_kernel_str" };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_documented() {
+        let mut seen = std::collections::HashSet::new();
+        for b in BUILTINS {
+            assert!(seen.insert(b.name()), "duplicate builtin {}", b.name());
+            assert!(b.doc().contains(b.name()), "{} doc lacks an example", b.name());
+        }
+    }
+}

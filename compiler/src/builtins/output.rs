@@ -1,0 +1,123 @@
+//! Builtins that send records to user space: `printf`, `print`, `time`, `exit`.
+
+use super::{Builtin, Call, Form};
+use crate::artifact::Action;
+use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::format::Format;
+use crate::sema::lower::{Lowerer, Val};
+use crate::syntax::ast::{Expr, ExprKind};
+use crate::types::Type;
+
+/// The text of a string literal argument.
+fn literal<'a>(e: &'a Expr, what: &str) -> Result<&'a [u8]> {
+    match &e.kind {
+        ExprKind::Str(s) => Ok(s),
+        _ => Err(Diagnostic::new("type", e.span, format!("{what} must be a string literal"))),
+    }
+}
+
+pub struct Printf;
+
+impl Builtin for Printf {
+    fn name(&self) -> &'static str {
+        "printf"
+    }
+    fn doc(&self) -> &'static str {
+        "printf(fmt, args…): formatted output, e.g. printf(\"%s %d\\n\", comm, pid)"
+    }
+    fn form(&self) -> Form {
+        Form::Function
+    }
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+        if call.args.is_empty() {
+            return Err(Diagnostic::new("type", call.span, "printf() needs a format string"));
+        }
+        let fmt_expr = &call.args[0];
+        let text = String::from_utf8_lossy(literal(fmt_expr, "printf's format")?).into_owned();
+        let format = Format::parse(&text).map_err(|e| {
+            let start = fmt_expr.span.start + 1;
+            Diagnostic::new("format", Span::new(start + e.start, start + e.end.max(e.start + 1)), e.message)
+        })?;
+        let args = &call.args[1..];
+        let vals = args.iter().map(|a| cx.expr(a)).collect::<Result<Vec<_>>>()?;
+        let types: Vec<Type> = vals.iter().map(|v| v.ty().clone()).collect();
+        format.check_args(&types).map_err(|(i, msg)| {
+            let span = args.get(i).map_or(call.span, |a| a.span);
+            Diagnostic::new("format", span, msg)
+        })?;
+        cx.event(Action::Printf(format), &vals)?;
+        Ok(Val::void())
+    }
+}
+
+pub struct Print;
+
+impl Builtin for Print {
+    fn name(&self) -> &'static str {
+        "print"
+    }
+    fn doc(&self) -> &'static str {
+        "print(@m) or print(expr): prints a map now, or a value, e.g. interval:s:1 { print(@); }"
+    }
+    fn form(&self) -> Form {
+        Form::Function
+    }
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+        call.arity(1, 1)?;
+        let arg = &call.args[0];
+        if matches!(&arg.kind, ExprKind::Map(m) if m.keys.is_empty()) {
+            let map = cx.map_arg(arg)?;
+            cx.event(Action::PrintMap { map: map.0 }, &[])?;
+        } else {
+            let v = cx.expr(arg)?;
+            if v.ty() == &Type::Void {
+                return Err(Diagnostic::new("type", arg.span, "this expression has no value to print"));
+            }
+            cx.event(Action::PrintValue, &[v])?;
+        }
+        Ok(Val::void())
+    }
+}
+
+pub struct Time;
+
+impl Builtin for Time {
+    fn name(&self) -> &'static str {
+        "time"
+    }
+    fn doc(&self) -> &'static str {
+        "time([fmt]): prints the wall-clock time with strftime, e.g. time(\"%H:%M:%S\\n\")"
+    }
+    fn form(&self) -> Form {
+        Form::Function
+    }
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+        call.arity(0, 1)?;
+        let fmt = match call.args.first() {
+            Some(e) => String::from_utf8_lossy(literal(e, "time's format")?).into_owned(),
+            None => "%H:%M:%S\n".to_string(),
+        };
+        cx.event(Action::Time(fmt), &[])?;
+        Ok(Val::void())
+    }
+}
+
+pub struct Exit;
+
+impl Builtin for Exit {
+    fn name(&self) -> &'static str {
+        "exit"
+    }
+    fn doc(&self) -> &'static str {
+        "exit(): stops tracing; END runs and maps are printed, e.g. interval:s:5 { exit(); }"
+    }
+    fn form(&self) -> Form {
+        Form::Function
+    }
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+        call.arity(0, 0)?;
+        cx.event(Action::Exit, &[])?;
+        cx.leave();
+        Ok(Val::void())
+    }
+}

@@ -1,0 +1,63 @@
+//! `str(p [, n])`: reads a NUL-terminated string from kernel or user memory.
+
+use super::helpers::{PROBE_READ_KERNEL_STR, PROBE_READ_USER_STR};
+use super::{Builtin, Call, Form};
+use crate::diagnostic::{Diagnostic, Result};
+use crate::ir::{Arg, Inst};
+use crate::sema::lower::{Lowerer, Val};
+use crate::types::{AddrSpace, Type};
+
+pub struct Str;
+
+impl Builtin for Str {
+    fn name(&self) -> &'static str {
+        "str"
+    }
+    fn doc(&self) -> &'static str {
+        "str(p [, n]): the string at p (at most n bytes, default BPFTRACE_MAX_STRLEN), e.g. str(args.filename)"
+    }
+    fn form(&self) -> Form {
+        Form::Function
+    }
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+        call.arity(1, 2)?;
+        let max = cx.options.max_strlen;
+        let size = match call.args.get(1) {
+            None => max,
+            Some(e) => {
+                let n = cx.const_int(e)?;
+                if n < 1 {
+                    return Err(Diagnostic::new("type", e.span, "str() length must be at least 1"));
+                }
+                (n as u32).saturating_add(1).min(max)
+            }
+        };
+        let v = cx.expr(&call.args[0])?;
+        match v {
+            Val::Mem(src, Type::Str { size: have }) => {
+                let slot = cx.zeroed_slot(size);
+                let len = have.min(size - 1);
+                cx.push(Inst::CopySlot { dst: slot, dst_offset: 0, src, src_offset: 0, len });
+                Ok(Val::Mem(slot, Type::Str { size }))
+            }
+            Val::Reg(r, ty) if ty.is_scalar() => {
+                let helper = match super::args::pointer_space(&ty, cx) {
+                    AddrSpace::User => PROBE_READ_USER_STR,
+                    AddrSpace::Kernel => PROBE_READ_KERNEL_STR,
+                };
+                let slot = cx.zeroed_slot(size);
+                cx.push(Inst::Call {
+                    dst: None,
+                    helper,
+                    args: vec![Arg::SlotAddr(slot, 0), Arg::Imm(size as i64), Arg::Reg(r)],
+                });
+                Ok(Val::Mem(slot, Type::Str { size }))
+            }
+            v => Err(Diagnostic::new(
+                "type",
+                call.args[0].span,
+                format!("str() expects a pointer or a string, found {}", v.ty()),
+            )),
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The in-memory relocatable ELF aya loads: a `license` section, a legacy
+//! `maps` section with one 28-byte `bpf_map_def` per map, and one executable
+//! section per program whose map loads carry `R_BPF_64_64` relocations.
+
+use super::emit::Program;
+use crate::artifact::MapSpec;
+use object::write::{Object, Relocation, Symbol, SymbolSection};
+use object::{Architecture, BinaryFormat, Endianness, RelocationFlags, SectionKind, SymbolFlags, SymbolKind, SymbolScope};
+
+/// One program to place in the object.
+pub struct ElfProgram<'a> {
+    /// Section name; its prefix (`tracepoint/`, `raw_tp/` …) selects the program type.
+    pub section: String,
+    pub symbol: &'a str,
+    pub program: &'a Program,
+}
+
+const MAP_DEF_SIZE: u64 = 28;
+
+pub fn write_elf(maps: &[MapSpec], programs: &[ElfProgram]) -> Result<Vec<u8>, String> {
+    let mut obj = Object::new(BinaryFormat::Elf, Architecture::Bpf, Endianness::Little);
+    let license = obj.add_section(Vec::new(), b"license".to_vec(), SectionKind::Data);
+    obj.append_section_data(license, b"GPL\0", 1);
+
+    let maps_section = obj.add_section(Vec::new(), b"maps".to_vec(), SectionKind::Data);
+    let mut map_symbols = Vec::with_capacity(maps.len());
+    for map in maps {
+        let def: Vec<u8> = [map.kind.bpf_type(), map.key_size, map.value_size, map.max_entries, 0, 0, 0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let offset = obj.append_section_data(maps_section, &def, 4);
+        map_symbols.push(obj.add_symbol(Symbol {
+            name: map.symbol.as_bytes().to_vec(),
+            value: offset,
+            size: MAP_DEF_SIZE,
+            kind: SymbolKind::Data,
+            scope: SymbolScope::Linkage,
+            weak: false,
+            section: SymbolSection::Section(maps_section),
+            flags: SymbolFlags::None,
+        }));
+    }
+
+    for p in programs {
+        let section = obj.add_section(Vec::new(), p.section.as_bytes().to_vec(), SectionKind::Text);
+        let mut code = Vec::with_capacity(p.program.insns.len() * 8);
+        for insn in &p.program.insns {
+            insn.encode(&mut code);
+        }
+        let offset = obj.append_section_data(section, &code, 8);
+        obj.add_symbol(Symbol {
+            name: p.symbol.as_bytes().to_vec(),
+            value: offset,
+            size: code.len() as u64,
+            kind: SymbolKind::Text,
+            scope: SymbolScope::Linkage,
+            weak: false,
+            section: SymbolSection::Section(section),
+            flags: SymbolFlags::None,
+        });
+        for (at, map) in &p.program.map_relocs {
+            obj.add_relocation(
+                section,
+                Relocation {
+                    offset: offset + *at as u64 * 8,
+                    symbol: map_symbols[map.0],
+                    addend: 0,
+                    flags: RelocationFlags::Elf { r_type: object::elf::R_BPF_64_64 },
+                },
+            )
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    obj.write().map_err(|e| e.to_string())
+}

@@ -1,0 +1,479 @@
+//! IR → eBPF instructions: stack layout, operand fetching through scratch
+//! registers, label resolution, and expansion of the fused map operations.
+
+use super::insn::{Alu, Insn, Jmp, Src, FP, R0, R1, R2, R3, R6};
+use super::regalloc::{allocate, Allocation, Loc};
+use crate::ir::{AggOp, AluOp, Arg, CmpOp, Function, Inst, Label, MapId, Operand, Slot, VReg};
+
+/// The BPF stack limit.
+pub const STACK_LIMIT: u32 = 512;
+
+/// Instructions of one program and the map each `ld_imm64` must point to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Program {
+    pub insns: Vec<Insn>,
+    /// (index of the first half of an `ld_imm64`, map)
+    pub map_relocs: Vec<(usize, MapId)>,
+    /// Bytes of stack the program uses.
+    pub stack: u32,
+}
+
+/// Maps every program refers to implicitly.
+#[derive(Clone, Copy, Debug)]
+pub struct RuntimeMaps {
+    pub output: MapId,
+    pub lost: MapId,
+}
+
+const MAP_LOOKUP: i32 = 1;
+const MAP_UPDATE: i32 = 2;
+const RINGBUF_OUTPUT: i32 = 130;
+const BPF_NOEXIST: i32 = 1;
+
+struct Emitter<'a> {
+    out: Program,
+    alloc: Allocation,
+    slot_base: Vec<i32>,
+    spill_base: i32,
+    scratch: i32,
+    labels: Vec<Option<usize>>,
+    fixups: Vec<(usize, Label)>,
+    maps: RuntimeMaps,
+    func: &'a Function,
+}
+
+/// Compiles one IR function. Fails only when the stack does not fit.
+pub fn emit(func: &Function, maps: RuntimeMaps) -> Result<Program, String> {
+    let alloc = allocate(func);
+    let mut offset = 0i32;
+    let mut slot_base = Vec::with_capacity(func.slots.len());
+    for size in &func.slots {
+        offset += (size.div_ceil(8) * 8) as i32;
+        slot_base.push(-offset);
+    }
+    offset += alloc.spill_slots as i32 * 8;
+    let spill_base = -offset;
+    offset += 8;
+    let scratch = -offset;
+    if offset as u32 > STACK_LIMIT {
+        return Err(format!(
+            "this probe needs {offset} bytes of BPF stack, more than the kernel's limit of {STACK_LIMIT}; \
+             use shorter strings (BPFTRACE_MAX_STRLEN) or fewer string arguments"
+        ));
+    }
+    let mut e = Emitter {
+        out: Program { stack: offset as u32, ..Default::default() },
+        alloc,
+        slot_base,
+        spill_base,
+        scratch,
+        labels: vec![None; func.labels as usize],
+        fixups: Vec::new(),
+        maps,
+        func,
+    };
+    e.prologue();
+    for inst in &func.insts {
+        e.inst(inst);
+    }
+    e.exit();
+    e.resolve();
+    Ok(e.out)
+}
+
+impl Emitter<'_> {
+    fn push(&mut self, insn: Insn) {
+        self.out.insns.push(insn);
+    }
+
+    fn imm64(&mut self, reg: u8, v: i64) {
+        if let Ok(v32) = i32::try_from(v) {
+            self.push(Insn::mov(reg, Src::Imm(v32)));
+        } else {
+            let [a, b] = Insn::ld_imm64(reg, v);
+            self.push(a);
+            self.push(b);
+        }
+    }
+
+    fn map_addr(&mut self, reg: u8, map: MapId) {
+        self.out.map_relocs.push((self.out.insns.len(), map));
+        let [a, b] = Insn::ld_imm64(reg, 0);
+        self.push(a);
+        self.push(b);
+    }
+
+    fn spill_off(&self, s: u32) -> i16 {
+        (self.spill_base + s as i32 * 8) as i16
+    }
+
+    fn slot_off(&self, slot: Slot, offset: u32) -> i16 {
+        (self.slot_base[slot.0 as usize] + offset as i32) as i16
+    }
+
+    /// Zero every register and spill slot so no path reads undefined values.
+    fn prologue(&mut self) {
+        self.push(Insn::mov(R6, Src::Reg(1)));
+        let mut used_regs = [false; 10];
+        for loc in &self.alloc.locs {
+            if let Loc::Reg(r) = loc {
+                used_regs[*r as usize] = true;
+            }
+        }
+        for (r, used) in used_regs.iter().enumerate() {
+            if *used {
+                self.push(Insn::mov(r as u8, Src::Imm(0)));
+            }
+        }
+        for s in 0..self.alloc.spill_slots {
+            let off = self.spill_off(s);
+            self.push(Insn::store_imm(8, FP, off, 0));
+        }
+    }
+
+    fn exit(&mut self) {
+        self.push(Insn::mov(R0, Src::Imm(0)));
+        self.push(Insn::exit());
+    }
+
+    /// The physical register holding `v`, loading it into `scratch` if spilled.
+    fn read(&mut self, v: VReg, scratch: u8) -> u8 {
+        match self.alloc.locs[v.0 as usize] {
+            Loc::Reg(r) => r,
+            Loc::Spill(s) => {
+                let off = self.spill_off(s);
+                self.push(Insn::load(8, scratch, FP, off));
+                scratch
+            }
+        }
+    }
+
+    /// Loads `v` into exactly `reg`.
+    fn read_into(&mut self, v: VReg, reg: u8) {
+        let r = self.read(v, reg);
+        if r != reg {
+            self.push(Insn::mov(reg, Src::Reg(r)));
+        }
+    }
+
+    fn write(&mut self, v: VReg, from: u8) {
+        match self.alloc.locs[v.0 as usize] {
+            Loc::Reg(r) => {
+                if r != from {
+                    self.push(Insn::mov(r, Src::Reg(from)))
+                }
+            }
+            Loc::Spill(s) => {
+                let off = self.spill_off(s);
+                self.push(Insn::store(8, FP, off, from));
+            }
+        }
+    }
+
+    /// An operand as an instruction source, using `scratch` when needed.
+    fn src(&mut self, op: Operand, scratch: u8) -> Src {
+        match op {
+            Operand::Reg(v) => Src::Reg(self.read(v, scratch)),
+            Operand::Imm(v) => match i32::try_from(v) {
+                Ok(v) => Src::Imm(v),
+                Err(_) => {
+                    self.imm64(scratch, v);
+                    Src::Reg(scratch)
+                }
+            },
+        }
+    }
+
+    fn operand_into(&mut self, op: Operand, reg: u8) {
+        match op {
+            Operand::Reg(v) => self.read_into(v, reg),
+            Operand::Imm(v) => self.imm64(reg, v),
+        }
+    }
+
+    fn jump_to(&mut self, insn: Insn, target: Label) {
+        self.fixups.push((self.out.insns.len(), target));
+        self.push(insn);
+    }
+
+    fn resolve(&mut self) {
+        for (at, label) in std::mem::take(&mut self.fixups) {
+            let target = self.labels[label.0 as usize].expect("every label is placed");
+            self.out.insns[at].off = (target as i64 - at as i64 - 1) as i16;
+        }
+    }
+
+    fn new_label(&mut self) -> Label {
+        self.labels.push(None);
+        Label(self.labels.len() as u32 - 1)
+    }
+
+    fn place(&mut self, l: Label) {
+        self.labels[l.0 as usize] = Some(self.out.insns.len());
+    }
+
+    fn addr(&mut self, reg: u8, slot: Slot, offset: u32) {
+        let off = self.slot_off(slot, offset);
+        self.push(Insn::mov(reg, Src::Reg(FP)));
+        self.push(Insn::alu(Alu::Add, reg, Src::Imm(off as i32)));
+    }
+
+    fn inst(&mut self, inst: &Inst) {
+        match inst {
+            Inst::Mov { dst, src } => {
+                self.operand_into(*src, R0);
+                self.write(*dst, R0);
+            }
+            Inst::Alu { op, dst, lhs, rhs } => self.alu(*op, *dst, *lhs, *rhs),
+            Inst::Cmp { op, dst, lhs, rhs } => {
+                self.push(Insn::mov(R0, Src::Imm(1)));
+                let l = self.read(*lhs, R1);
+                let r = self.src(*rhs, R2);
+                self.push(Insn::jump(jmp(*op), l, r, 1));
+                self.push(Insn::mov(R0, Src::Imm(0)));
+                self.write(*dst, R0);
+            }
+            Inst::Extend { dst, src, bits, signed } => {
+                self.read_into(*src, R0);
+                if *bits < 64 {
+                    let shift = 64 - *bits as i32;
+                    self.push(Insn::alu(Alu::Lsh, R0, Src::Imm(shift)));
+                    let op = if *signed { Alu::Arsh } else { Alu::Rsh };
+                    self.push(Insn::alu(op, R0, Src::Imm(shift)));
+                }
+                self.write(*dst, R0);
+            }
+            Inst::Label(l) => self.place(*l),
+            Inst::Jump(l) => self.jump_to(Insn::jump(Jmp::Ja, 0, Src::Imm(0), 0), *l),
+            Inst::Branch { op, lhs, rhs, target } => {
+                let l = self.read(*lhs, R1);
+                let r = self.src(*rhs, R2);
+                self.jump_to(Insn::jump(jmp(*op), l, r, 0), *target);
+            }
+            Inst::Exit => self.exit(),
+            Inst::LoadCtx { dst, offset, size } => {
+                self.push(Insn::load(*size, R0, R6, *offset as i16));
+                self.write(*dst, R0);
+            }
+            Inst::LoadSlot { dst, slot, offset, size } => {
+                let off = self.slot_off(*slot, *offset);
+                self.push(Insn::load(*size, R0, FP, off));
+                self.write(*dst, R0);
+            }
+            Inst::StoreSlot { slot, offset, src, size } => self.store(*slot, *offset, *src, *size),
+            Inst::ZeroSlot { slot } => {
+                let words = self.func.slots[slot.0 as usize].div_ceil(8);
+                self.push(Insn::mov(R0, Src::Imm(0)));
+                for w in 0..words {
+                    let off = self.slot_off(*slot, w * 8);
+                    self.push(Insn::store(8, FP, off, R0));
+                }
+            }
+            Inst::CopySlot { dst, dst_offset, src, src_offset, len } => {
+                let d = self.slot_off(*dst, *dst_offset);
+                let s = self.slot_off(*src, *src_offset);
+                self.copy(FP, s, FP, d, *len);
+            }
+            Inst::Call { dst, helper, args } => {
+                self.call_args(args);
+                self.push(Insn::call(helper.id));
+                if let Some(d) = dst {
+                    self.write(*d, R0);
+                }
+            }
+            Inst::MapRead { map, key, dst, dst_offset, len } => self.map_read(*map, *key, *dst, *dst_offset, *len),
+            Inst::MapUpdate { map, key, value } => {
+                self.call_args(&[Arg::Map(*map), Arg::SlotAddr(*key, 0), Arg::SlotAddr(*value, 0), Arg::Imm(0)]);
+                self.push(Insn::call(MAP_UPDATE));
+            }
+            Inst::MapDelete { map, key } => {
+                self.call_args(&[Arg::Map(*map), Arg::SlotAddr(*key, 0)]);
+                self.push(Insn::call(3));
+            }
+            Inst::MapAggregate { map, key, ops, init } => self.aggregate(*map, *key, ops, *init),
+            Inst::Output { slot, len } => self.output(*slot, *len),
+        }
+    }
+
+    fn alu(&mut self, op: AluOp, dst: VReg, lhs: VReg, rhs: Operand) {
+        self.read_into(lhs, R0);
+        match op {
+            AluOp::SDiv | AluOp::SMod => {
+                self.operand_into(rhs, R1);
+                self.signed_div(op == AluOp::SMod);
+            }
+            _ => {
+                let src = self.src(rhs, R1);
+                let code = match op {
+                    AluOp::Add => Alu::Add,
+                    AluOp::Sub => Alu::Sub,
+                    AluOp::Mul => Alu::Mul,
+                    AluOp::UDiv => Alu::Div,
+                    AluOp::UMod => Alu::Mod,
+                    AluOp::And => Alu::And,
+                    AluOp::Or => Alu::Or,
+                    AluOp::Xor => Alu::Xor,
+                    AluOp::Shl => Alu::Lsh,
+                    AluOp::LShr => Alu::Rsh,
+                    AluOp::AShr => Alu::Arsh,
+                    AluOp::SDiv | AluOp::SMod => unreachable!(),
+                };
+                self.push(Insn::alu(code, R0, src));
+            }
+        }
+        self.write(dst, R0);
+    }
+
+    /// r0 = r0 s/ r1 (or s% r1) with unsigned instructions only, for pre-v4 ISAs.
+    fn signed_div(&mut self, modulo: bool) {
+        self.push(Insn::mov(R2, Src::Imm(0)));
+        self.push(Insn::jump(Jmp::Jsge, R0, Src::Imm(0), 2));
+        self.push(Insn::neg(R0));
+        self.push(Insn::alu(Alu::Xor, R2, Src::Imm(1)));
+        self.push(Insn::jump(Jmp::Jsge, R1, Src::Imm(0), if modulo { 1 } else { 2 }));
+        self.push(Insn::neg(R1));
+        if !modulo {
+            self.push(Insn::alu(Alu::Xor, R2, Src::Imm(1)));
+        }
+        self.push(Insn::alu(if modulo { Alu::Mod } else { Alu::Div }, R0, Src::Reg(R1)));
+        self.push(Insn::jump(Jmp::Jeq, R2, Src::Imm(0), 1));
+        self.push(Insn::neg(R0));
+    }
+
+    fn store(&mut self, slot: Slot, offset: u32, src: Operand, size: u8) {
+        let off = self.slot_off(slot, offset);
+        match src {
+            Operand::Imm(v) if i32::try_from(v).is_ok() || size < 8 => {
+                let imm = match size {
+                    1 => v as u8 as i32,
+                    2 => v as u16 as i32,
+                    4 => v as u32 as i32,
+                    _ => v as i32,
+                };
+                self.push(Insn::store_imm(size, FP, off, imm));
+            }
+            _ => {
+                self.operand_into(src, R0);
+                self.push(Insn::store(size, FP, off, R0));
+            }
+        }
+    }
+
+    /// Copies `len` bytes in the widest chunks both addresses are aligned for.
+    fn copy(&mut self, src_reg: u8, src_off: i16, dst_reg: u8, dst_off: i16, len: u32) {
+        let mut i = 0u32;
+        while i < len {
+            let size = [8u32, 4, 2, 1]
+                .into_iter()
+                .find(|&s| {
+                    i + s <= len
+                        && (src_off as i32 + i as i32).rem_euclid(s as i32) == 0
+                        && (dst_off as i32 + i as i32).rem_euclid(s as i32) == 0
+                })
+                .unwrap_or(1);
+            self.push(Insn::load(size as u8, R3, src_reg, src_off + i as i16));
+            self.push(Insn::store(size as u8, dst_reg, dst_off + i as i16, R3));
+            i += size;
+        }
+    }
+
+    fn call_args(&mut self, args: &[Arg]) {
+        for (i, arg) in args.iter().enumerate() {
+            let reg = i as u8 + 1;
+            match *arg {
+                Arg::Reg(v) => self.read_into(v, reg),
+                Arg::Imm(v) => self.imm64(reg, v),
+                Arg::SlotAddr(slot, off) => self.addr(reg, slot, off),
+                Arg::Ctx => self.push(Insn::mov(reg, Src::Reg(R6))),
+                Arg::CtxPlus(v) => {
+                    self.read_into(v, reg);
+                    self.push(Insn::alu(Alu::Add, reg, Src::Reg(R6)));
+                }
+                Arg::Map(m) => self.map_addr(reg, m),
+            }
+        }
+    }
+
+    fn lookup(&mut self, map: MapId, key: Slot) {
+        self.call_args(&[Arg::Map(map), Arg::SlotAddr(key, 0)]);
+        self.push(Insn::call(MAP_LOOKUP));
+    }
+
+    fn map_read(&mut self, map: MapId, key: Slot, dst: Slot, dst_offset: u32, len: u32) {
+        let (absent, done) = (self.new_label(), self.new_label());
+        self.lookup(map, key);
+        self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), absent);
+        let d = self.slot_off(dst, dst_offset);
+        self.copy(R0, 0, FP, d, len);
+        self.jump_to(Insn::jump(Jmp::Ja, 0, Src::Imm(0), 0), done);
+        self.place(absent);
+        for i in 0..len {
+            self.push(Insn::store_imm(1, FP, d + i as i16, 0));
+        }
+        self.place(done);
+    }
+
+    fn aggregate(&mut self, map: MapId, key: Slot, ops: &[AggOp], init: Slot) {
+        let (absent, done) = (self.new_label(), self.new_label());
+        self.lookup(map, key);
+        self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), absent);
+        for op in ops {
+            match *op {
+                AggOp::Add { offset, value } => {
+                    let v = self.src(value, R1);
+                    self.push(Insn::load(8, R2, R0, offset as i16));
+                    self.push(Insn::alu(Alu::Add, R2, v));
+                    self.push(Insn::store(8, R0, offset as i16, R2));
+                }
+                AggOp::Min { offset, flag, value } | AggOp::Max { offset, flag, value } => {
+                    let keep = if matches!(op, AggOp::Min { .. }) { Jmp::Jsge } else { Jmp::Jsle };
+                    let v = self.read(value, R1);
+                    self.push(Insn::load(8, R2, R0, flag as i16));
+                    self.push(Insn::jump(Jmp::Jeq, R2, Src::Imm(0), 2));
+                    self.push(Insn::load(8, R2, R0, offset as i16));
+                    self.push(Insn::jump(keep, v, Src::Reg(R2), 2));
+                    self.push(Insn::store(8, R0, offset as i16, v));
+                    self.push(Insn::store_imm(8, R0, flag as i16, 1));
+                }
+            }
+        }
+        self.jump_to(Insn::jump(Jmp::Ja, 0, Src::Imm(0), 0), done);
+        self.place(absent);
+        self.call_args(&[Arg::Map(map), Arg::SlotAddr(key, 0), Arg::SlotAddr(init, 0), Arg::Imm(BPF_NOEXIST as i64)]);
+        self.push(Insn::call(MAP_UPDATE));
+        self.place(done);
+    }
+
+    fn output(&mut self, slot: Slot, len: u32) {
+        let done = self.new_label();
+        let maps = self.maps;
+        self.call_args(&[Arg::Map(maps.output), Arg::SlotAddr(slot, 0), Arg::Imm(len as i64), Arg::Imm(0)]);
+        self.push(Insn::call(RINGBUF_OUTPUT));
+        self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), done);
+        self.push(Insn::store_imm(8, FP, self.scratch as i16, 0));
+        self.map_addr(R1, maps.lost);
+        self.push(Insn::mov(R2, Src::Reg(FP)));
+        self.push(Insn::alu(Alu::Add, R2, Src::Imm(self.scratch)));
+        self.push(Insn::call(MAP_LOOKUP));
+        self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), done);
+        self.push(Insn::load(8, R1, R0, 0));
+        self.push(Insn::alu(Alu::Add, R1, Src::Imm(1)));
+        self.push(Insn::store(8, R0, 0, R1));
+        self.place(done);
+    }
+}
+
+fn jmp(op: CmpOp) -> Jmp {
+    match op {
+        CmpOp::Eq => Jmp::Jeq,
+        CmpOp::Ne => Jmp::Jne,
+        CmpOp::ULt => Jmp::Jlt,
+        CmpOp::ULe => Jmp::Jle,
+        CmpOp::UGt => Jmp::Jgt,
+        CmpOp::UGe => Jmp::Jge,
+        CmpOp::SLt => Jmp::Jslt,
+        CmpOp::SLe => Jmp::Jsle,
+        CmpOp::SGt => Jmp::Jsgt,
+        CmpOp::SGe => Jmp::Jsge,
+    }
+}

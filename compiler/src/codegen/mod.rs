@@ -1,0 +1,9 @@
+//! Typed IR → eBPF: register allocation, stack layout, encoding, ELF emission.
+
+pub mod elf;
+pub mod emit;
+pub mod insn;
+pub mod regalloc;
+
+pub use elf::{write_elf, ElfProgram};
+pub use emit::{emit, Program, RuntimeMaps, STACK_LIMIT};

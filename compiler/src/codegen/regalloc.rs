@@ -1,0 +1,162 @@
+//! Register allocation by linear scan over live intervals. Control flow in the
+//! IR only jumps forward, so `[first mention, last mention]` of a virtual
+//! register covers every point where it is live. Intervals get r7–r9
+//! (preserved across helper calls) while one is free, else an 8-byte stack
+//! slot; both are reused once an interval ends. r6 holds the context, r0–r5 are
+//! scratch for single instructions.
+
+use crate::ir::{AggOp, Arg, Function, Inst, Operand, VReg};
+
+/// Where a virtual register lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loc {
+    Reg(u8),
+    /// Index of an 8-byte spill slot.
+    Spill(u32),
+}
+
+/// The result of allocation.
+#[derive(Debug)]
+pub struct Allocation {
+    pub locs: Vec<Loc>,
+    pub spill_slots: u32,
+}
+
+const ALLOCATABLE: [u8; 3] = [7, 8, 9];
+
+pub fn allocate(func: &Function) -> Allocation {
+    let n = func.regs.len();
+    let mut first = vec![usize::MAX; n];
+    let mut last = vec![0usize; n];
+    for (i, inst) in func.insts.iter().enumerate() {
+        for_each_reg(inst, |r| {
+            let r = r.0 as usize;
+            first[r] = first[r].min(i);
+            last[r] = last[r].max(i);
+        });
+    }
+    let mut order: Vec<usize> = (0..n).filter(|&r| first[r] != usize::MAX).collect();
+    order.sort_by_key(|&r| first[r]);
+
+    let mut locs = vec![Loc::Spill(0); n];
+    let mut active: Vec<(usize, Loc)> = Vec::new(); // (end, loc)
+    let mut free_regs: Vec<u8> = ALLOCATABLE.iter().rev().copied().collect();
+    let mut free_spills: Vec<u32> = Vec::new();
+    let mut spill_slots = 0;
+    for r in order {
+        active.retain(|&(end, loc)| {
+            if end < first[r] {
+                match loc {
+                    Loc::Reg(p) => free_regs.push(p),
+                    Loc::Spill(s) => free_spills.push(s),
+                }
+                false
+            } else {
+                true
+            }
+        });
+        let loc = match free_regs.pop() {
+            Some(p) => Loc::Reg(p),
+            None => Loc::Spill(free_spills.pop().unwrap_or_else(|| {
+                spill_slots += 1;
+                spill_slots - 1
+            })),
+        };
+        locs[r] = loc;
+        active.push((last[r], loc));
+    }
+    Allocation { locs, spill_slots }
+}
+
+fn operand(op: &Operand, f: &mut impl FnMut(VReg)) {
+    if let Operand::Reg(r) = op {
+        f(*r)
+    }
+}
+
+/// Calls `f` for every virtual register an instruction mentions.
+pub fn for_each_reg(inst: &Inst, mut f: impl FnMut(VReg)) {
+    use Inst::*;
+    match inst {
+        Mov { dst, src } => {
+            f(*dst);
+            operand(src, &mut f);
+        }
+        Alu { dst, lhs, rhs, .. } | Cmp { dst, lhs, rhs, .. } => {
+            f(*dst);
+            f(*lhs);
+            operand(rhs, &mut f);
+        }
+        Extend { dst, src, .. } => {
+            f(*dst);
+            f(*src);
+        }
+        Branch { lhs, rhs, .. } => {
+            f(*lhs);
+            operand(rhs, &mut f);
+        }
+        LoadCtx { dst, .. } | LoadSlot { dst, .. } => f(*dst),
+        StoreSlot { src, .. } => operand(src, &mut f),
+        Call { dst, args, .. } => {
+            for a in args {
+                if let Arg::Reg(r) | Arg::CtxPlus(r) = a {
+                    f(*r)
+                }
+            }
+            if let Some(d) = dst {
+                f(*d)
+            }
+        }
+        MapAggregate { ops, .. } => {
+            for op in ops {
+                match op {
+                    AggOp::Add { value, .. } => operand(value, &mut f),
+                    AggOp::Min { value, .. } | AggOp::Max { value, .. } => f(*value),
+                }
+            }
+        }
+        Label(_) | Jump(_) | Exit | ZeroSlot { .. } | CopySlot { .. } | MapRead { .. } | MapUpdate { .. }
+        | MapDelete { .. } | Output { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Type;
+
+    #[test]
+    fn registers_are_reused_after_their_interval() {
+        let mut func = Function { regs: vec![Type::U64; 5], ..Default::default() };
+        for i in 0..5 {
+            func.insts.push(Inst::Mov { dst: VReg(i), src: Operand::Imm(1) });
+            func.insts.push(Inst::StoreSlot {
+                slot: crate::ir::Slot(0),
+                offset: 0,
+                src: Operand::Reg(VReg(i)),
+                size: 8,
+            });
+        }
+        let a = allocate(&func);
+        assert_eq!(a.spill_slots, 0);
+        assert!(a.locs.iter().all(|l| matches!(l, Loc::Reg(_))));
+    }
+
+    #[test]
+    fn overlapping_registers_spill() {
+        let mut func = Function { regs: vec![Type::U64; 5], ..Default::default() };
+        for i in 0..5 {
+            func.insts.push(Inst::Mov { dst: VReg(i), src: Operand::Imm(1) });
+        }
+        for i in 0..5 {
+            func.insts.push(Inst::Branch {
+                op: crate::ir::CmpOp::Eq,
+                lhs: VReg(i),
+                rhs: Operand::Imm(0),
+                target: crate::ir::Label(0),
+            });
+        }
+        let a = allocate(&func);
+        assert_eq!(a.spill_slots, 2);
+    }
+}

@@ -1,0 +1,239 @@
+//! The typed IR: one straight-line list of instructions per probe over typed
+//! virtual registers (64-bit scalars) and stack slots (byte buffers), with
+//! labels and forward branches. Printable for `-d ir`.
+
+use crate::types::Type;
+use std::fmt;
+
+/// A virtual register holding one 64-bit scalar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VReg(pub u32);
+
+/// A stack buffer, laid out by codegen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Slot(pub u32);
+
+/// A branch target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Label(pub u32);
+
+/// Index into the artifact's map list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MapId(pub usize);
+
+/// A register or a constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operand {
+    Reg(VReg),
+    Imm(i64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AluOp {
+    Add,
+    Sub,
+    Mul,
+    UDiv,
+    SDiv,
+    UMod,
+    SMod,
+    And,
+    Or,
+    Xor,
+    Shl,
+    /// Logical shift right.
+    LShr,
+    /// Arithmetic shift right.
+    AShr,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    ULt,
+    ULe,
+    UGt,
+    UGe,
+    SLt,
+    SLe,
+    SGt,
+    SGe,
+}
+
+/// A kernel helper function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Helper {
+    pub id: i32,
+    pub name: &'static str,
+}
+
+/// An argument of a helper call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    Reg(VReg),
+    Imm(i64),
+    /// The address of a byte inside a slot.
+    SlotAddr(Slot, u32),
+    /// The program's context pointer.
+    Ctx,
+    /// The program's context pointer plus a register offset.
+    CtxPlus(VReg),
+    Map(MapId),
+}
+
+/// How an aggregation updates one 8-byte field of a map value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggOp {
+    /// `*field += operand`
+    Add { offset: u32, value: Operand },
+    /// Keep the smaller (signed) value; `flag` is the offset of the "set" word.
+    Min { offset: u32, flag: u32, value: VReg },
+    /// Keep the larger (signed) value.
+    Max { offset: u32, flag: u32, value: VReg },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inst {
+    Mov { dst: VReg, src: Operand },
+    Alu { op: AluOp, dst: VReg, lhs: VReg, rhs: Operand },
+    /// `dst = (lhs op rhs) ? 1 : 0`
+    Cmp { op: CmpOp, dst: VReg, lhs: VReg, rhs: Operand },
+    /// Keep the low `bits` bits and sign- or zero-extend them back to 64.
+    Extend { dst: VReg, src: VReg, bits: u8, signed: bool },
+    Label(Label),
+    Jump(Label),
+    /// `if lhs op rhs goto target`
+    Branch { op: CmpOp, lhs: VReg, rhs: Operand, target: Label },
+    /// Leave the program.
+    Exit,
+    /// Zero-extended load of `size` bytes from the context.
+    LoadCtx { dst: VReg, offset: u32, size: u8 },
+    /// Zero-extended load of `size` bytes from a slot.
+    LoadSlot { dst: VReg, slot: Slot, offset: u32, size: u8 },
+    StoreSlot { slot: Slot, offset: u32, src: Operand, size: u8 },
+    /// Fill a whole slot with zeros.
+    ZeroSlot { slot: Slot },
+    CopySlot { dst: Slot, dst_offset: u32, src: Slot, src_offset: u32, len: u32 },
+    Call { dst: Option<VReg>, helper: Helper, args: Vec<Arg> },
+    /// Copy a map value into `dst`, or zeros when the key is absent.
+    MapRead { map: MapId, key: Slot, dst: Slot, dst_offset: u32, len: u32 },
+    MapUpdate { map: MapId, key: Slot, value: Slot },
+    MapDelete { map: MapId, key: Slot },
+    /// Update a map value in place, or insert `init` when the key is absent.
+    MapAggregate { map: MapId, key: Slot, ops: Vec<AggOp>, init: Slot },
+    /// Send a record to the output ring buffer, counting it as lost if full.
+    Output { slot: Slot, len: u32 },
+}
+
+/// One probe's program.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Function {
+    pub insts: Vec<Inst>,
+    /// Type of each virtual register.
+    pub regs: Vec<Type>,
+    /// Size in bytes of each slot.
+    pub slots: Vec<u32>,
+    pub labels: u32,
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Reg(r) => write!(f, "%{}", r.0),
+            Operand::Imm(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Reg(r) => write!(f, "%{}", r.0),
+            Arg::Imm(v) => write!(f, "{v}"),
+            Arg::SlotAddr(s, o) => write!(f, "&s{}+{o}", s.0),
+            Arg::Ctx => write!(f, "ctx"),
+            Arg::CtxPlus(r) => write!(f, "ctx+%{}", r.0),
+            Arg::Map(m) => write!(f, "map{}", m.0),
+        }
+    }
+}
+
+impl fmt::Display for AggOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AggOp::Add { offset, value } => write!(f, "[{offset}] += {value}"),
+            AggOp::Min { offset, flag, value } => write!(f, "[{offset}] min= %{} (set [{flag}])", value.0),
+            AggOp::Max { offset, flag, value } => write!(f, "[{offset}] max= %{} (set [{flag}])", value.0),
+        }
+    }
+}
+
+impl fmt::Display for Inst {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Inst::*;
+        match self {
+            Mov { dst, src } => write!(f, "  %{} = {src}", dst.0),
+            Alu { op, dst, lhs, rhs } => write!(f, "  %{} = {op:?} %{}, {rhs}", dst.0, lhs.0),
+            Cmp { op, dst, lhs, rhs } => write!(f, "  %{} = cmp {op:?} %{}, {rhs}", dst.0, lhs.0),
+            Extend { dst, src, bits, signed } => {
+                write!(f, "  %{} = {}ext{bits} %{}", dst.0, if *signed { "s" } else { "z" }, src.0)
+            }
+            Label(l) => write!(f, "L{}:", l.0),
+            Jump(l) => write!(f, "  goto L{}", l.0),
+            Branch { op, lhs, rhs, target } => write!(f, "  if {op:?} %{}, {rhs} goto L{}", lhs.0, target.0),
+            Exit => write!(f, "  exit"),
+            LoadCtx { dst, offset, size } => write!(f, "  %{} = load{} ctx+{offset}", dst.0, size * 8),
+            LoadSlot { dst, slot, offset, size } => {
+                write!(f, "  %{} = load{} s{}+{offset}", dst.0, size * 8, slot.0)
+            }
+            StoreSlot { slot, offset, src, size } => write!(f, "  store{} s{}+{offset}, {src}", size * 8, slot.0),
+            ZeroSlot { slot } => write!(f, "  zero s{}", slot.0),
+            CopySlot { dst, dst_offset, src, src_offset, len } => {
+                write!(f, "  copy s{}+{dst_offset} <- s{}+{src_offset}, {len}", dst.0, src.0)
+            }
+            Call { dst, helper, args } => {
+                write!(f, "  ")?;
+                if let Some(d) = dst {
+                    write!(f, "%{} = ", d.0)?;
+                }
+                write!(f, "call {}(", helper.name)?;
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{a}")?;
+                }
+                write!(f, ")")
+            }
+            MapRead { map, key, dst, dst_offset, len } => {
+                write!(f, "  s{}+{dst_offset} = map{}[s{}] ({len} bytes, 0 if absent)", dst.0, map.0, key.0)
+            }
+            MapUpdate { map, key, value } => write!(f, "  map{}[s{}] = s{}", map.0, key.0, value.0),
+            MapDelete { map, key } => write!(f, "  delete map{}[s{}]", map.0, key.0),
+            MapAggregate { map, key, ops, init } => {
+                write!(f, "  map{}[s{}]:", map.0, key.0)?;
+                for op in ops {
+                    write!(f, " {op};")?;
+                }
+                write!(f, " else insert s{}", init.0)
+            }
+            Output { slot, len } => write!(f, "  output s{}, {len}", slot.0),
+        }
+    }
+}
+
+impl fmt::Display for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, t) in self.regs.iter().enumerate() {
+            writeln!(f, "  reg %{i}: {t}")?;
+        }
+        for (i, size) in self.slots.iter().enumerate() {
+            writeln!(f, "  slot s{i}: {size} bytes")?;
+        }
+        for inst in &self.insts {
+            writeln!(f, "{inst}")?;
+        }
+        Ok(())
+    }
+}

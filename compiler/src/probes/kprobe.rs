@@ -1,0 +1,66 @@
+//! `kprobe:FUNC[+OFFSET]` and `kretprobe:FUNC`: dynamic kernel function probes.
+//! They compile and load anywhere; attaching needs a kernel with kprobes.
+
+use super::{bad_attach, ProbeContext, ProbeInstance, Provider};
+use crate::artifact::AttachPlan;
+use crate::diagnostic::Result;
+use crate::kernel_info::KernelInfo;
+use crate::syntax::ast::AttachPoint;
+
+pub struct Kprobe;
+pub struct Kretprobe;
+
+fn kprobe(parts: &[&str], ap: &AttachPoint, ret: bool) -> Result<Vec<ProbeInstance>> {
+    let usage = if ret { "kretprobe:FUNCTION" } else { "kprobe:FUNCTION[+OFFSET]" };
+    let [target] = parts else {
+        return Err(bad_attach(ap, format!("`{}` has the wrong number of parts", ap.text), usage));
+    };
+    let (function, offset) = match target.split_once('+') {
+        Some((f, off)) if !ret => {
+            let off = parse_offset(off).ok_or_else(|| bad_attach(ap, format!("bad offset `{off}`"), usage))?;
+            (f, off)
+        }
+        _ => (*target, 0),
+    };
+    if function.is_empty() || function.contains('*') {
+        return Err(bad_attach(ap, "kprobe wildcards are not supported yet", usage));
+    }
+    let kind = if ret { "kretprobe" } else { "kprobe" };
+    Ok(vec![ProbeInstance {
+        name: format!("{kind}:{target}"),
+        section: if ret { "kretprobe" } else { "kprobe" },
+        attach: AttachPlan::Kprobe { function: function.into(), offset, ret },
+        context: ProbeContext::None,
+    }])
+}
+
+fn parse_offset(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+impl Provider for Kprobe {
+    fn names(&self) -> &'static [&'static str] {
+        &["kprobe", "k"]
+    }
+    fn doc(&self) -> &'static str {
+        "kprobe:vfs_read { @[comm] = count(); }: entry of a kernel function"
+    }
+    fn expand(&self, parts: &[&str], ap: &AttachPoint, _: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+        kprobe(parts, ap, false)
+    }
+}
+
+impl Provider for Kretprobe {
+    fn names(&self) -> &'static [&'static str] {
+        &["kretprobe", "kr"]
+    }
+    fn doc(&self) -> &'static str {
+        "kretprobe:vfs_read { @[comm] = count(); }: return of a kernel function"
+    }
+    fn expand(&self, parts: &[&str], ap: &AttachPoint, _: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+        kprobe(parts, ap, true)
+    }
+}

@@ -1,0 +1,41 @@
+//! `BEGIN` and `END`: run once, before the other probes attach and after they detach.
+
+use super::{bad_attach, ProbeContext, ProbeInstance, Provider};
+use crate::artifact::AttachPlan;
+use crate::diagnostic::Result;
+use crate::kernel_info::KernelInfo;
+use crate::syntax::ast::AttachPoint;
+
+pub struct Begin;
+pub struct End;
+
+fn special(name: &str, parts: &[&str], ap: &AttachPoint, attach: AttachPlan) -> Result<Vec<ProbeInstance>> {
+    if !parts.is_empty() {
+        return Err(bad_attach(ap, format!("`{name}` takes no arguments"), name));
+    }
+    Ok(vec![ProbeInstance { name: name.into(), section: "raw_tp", attach, context: ProbeContext::None }])
+}
+
+impl Provider for Begin {
+    fn names(&self) -> &'static [&'static str] {
+        &["BEGIN", "begin"]
+    }
+    fn doc(&self) -> &'static str {
+        "BEGIN { printf(\"hello\\n\"); }: runs once at start"
+    }
+    fn expand(&self, parts: &[&str], ap: &AttachPoint, _: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+        special("BEGIN", parts, ap, AttachPlan::Begin)
+    }
+}
+
+impl Provider for End {
+    fn names(&self) -> &'static [&'static str] {
+        &["END", "end"]
+    }
+    fn doc(&self) -> &'static str {
+        "END { print(@x); }: runs once at exit, after the other probes detach"
+    }
+    fn expand(&self, parts: &[&str], ap: &AttachPoint, _: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+        special("END", parts, ap, AttachPlan::End)
+    }
+}

@@ -1,0 +1,130 @@
+//! Script maps: their key and value types, fixed by every use across all probes.
+
+use crate::artifact::MapValue;
+use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::ir::MapId;
+use crate::types::Type;
+use std::collections::BTreeMap;
+
+/// What is known about one map so far.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapInfo {
+    pub keys: Option<Vec<Type>>,
+    pub value: Option<MapValue>,
+    /// Where a value was first given, or else where it was first used.
+    pub span: Span,
+}
+
+/// Every script map by name (`@`, `@x`); ids follow name order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MapTable {
+    pub maps: BTreeMap<String, MapInfo>,
+    pub uses_stacks: bool,
+}
+
+impl MapTable {
+    pub fn id(&mut self, name: &str, span: Span) -> MapId {
+        if !self.maps.contains_key(name) {
+            self.maps.insert(name.to_string(), MapInfo { keys: None, value: None, span });
+        }
+        MapId(self.maps.keys().position(|k| k == name).expect("just inserted"))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&MapInfo> {
+        self.maps.get(name)
+    }
+
+    /// Records the key types of one use.
+    pub fn use_keys(&mut self, name: &str, keys: Vec<Type>, span: Span) -> Result<()> {
+        let info = self.maps.get_mut(name).expect("map registered");
+        info.keys = Some(match info.keys.take() {
+            None => keys,
+            Some(old) => {
+                let unified = (old.len() == keys.len())
+                    .then(|| old.iter().zip(&keys).map(|(a, b)| unify(a, b)).collect::<Option<Vec<_>>>())
+                    .flatten();
+                unified.ok_or_else(|| {
+                    Diagnostic::new(
+                        "type",
+                        span,
+                        format!("{name} is used with key {} here, but with key {} elsewhere", show(&keys), show(&old)),
+                    )
+                })?
+            }
+        });
+        Ok(())
+    }
+
+    /// Records the value kind of one assignment.
+    pub fn use_value(&mut self, name: &str, value: MapValue, span: Span) -> Result<()> {
+        let info = self.maps.get_mut(name).expect("map registered");
+        let merged = match (&info.value, &value) {
+            (None, _) => Some(value.clone()),
+            (Some(MapValue::Plain(a)), MapValue::Plain(b)) => unify(a, b).map(MapValue::Plain),
+            (Some(old), new) if old == new => Some(new.clone()),
+            _ => None,
+        };
+        match merged {
+            Some(v) => {
+                if info.value.is_none() {
+                    info.span = span;
+                }
+                info.value = Some(v);
+                Ok(())
+            }
+            None => Err(Diagnostic::new(
+                "type",
+                span,
+                format!(
+                    "{name} is assigned {} here, but {} elsewhere",
+                    describe(&value),
+                    describe(info.value.as_ref().expect("checked"))
+                ),
+            )
+            .with_label("conflicting assignment")),
+        }
+    }
+}
+
+/// The common type of two uses, or `None` when they conflict.
+pub fn unify(a: &Type, b: &Type) -> Option<Type> {
+    match (a, b) {
+        (Type::Int { signed, .. }, Type::Int { .. }) => Some(Type::Int { bits: 64, signed: *signed }),
+        (Type::Str { size: x }, Type::Str { size: y }) => Some(Type::Str { size: (*x).max(*y) }),
+        (Type::Tuple(x), Type::Tuple(y)) if x.len() == y.len() => {
+            x.iter().zip(y).map(|(a, b)| unify(a, b)).collect::<Option<Vec<_>>>().map(Type::Tuple)
+        }
+        (Type::KStack, Type::KStack) => Some(Type::KStack),
+        (Type::Ptr { .. }, Type::Ptr { .. }) | (Type::Ptr { .. }, Type::Int { .. }) => Some(a.clone()),
+        (Type::Int { .. }, Type::Ptr { .. }) => Some(b.clone()),
+        _ => None,
+    }
+}
+
+/// How a value is stored in maps and records: integers widened to 64 bits.
+pub fn storage_type(t: &Type) -> Type {
+    match t {
+        Type::Int { signed, .. } => Type::Int { bits: 64, signed: *signed },
+        Type::Tuple(fields) => Type::Tuple(fields.iter().map(storage_type).collect()),
+        other => other.clone(),
+    }
+}
+
+fn show(keys: &[Type]) -> String {
+    let parts: Vec<String> = keys.iter().map(|t| t.to_string()).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn describe(v: &MapValue) -> String {
+    match v {
+        MapValue::Plain(t) => format!("a value of type {t}"),
+        MapValue::Count => "count()".into(),
+        MapValue::Sum { .. } => "sum()".into(),
+        MapValue::Min => "min()".into(),
+        MapValue::Max => "max()".into(),
+        MapValue::Avg => "avg()".into(),
+        MapValue::Stats => "stats()".into(),
+        MapValue::Hist { bits } => format!("hist(…, {bits})"),
+        MapValue::LHist { min, max, step } => format!("lhist(…, {min}, {max}, {step})"),
+    }
+}

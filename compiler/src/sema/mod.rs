@@ -1,0 +1,176 @@
+//! Checking and lowering: AST → typed IR, with every map's types fixed by all
+//! its uses across probes, then the whole pipeline down to an [`Artifact`].
+
+pub mod lower;
+pub mod maps;
+
+use crate::artifact::{key_fields, Artifact, MapKind, MapRole, MapSpec, ProbeSpec};
+use crate::codegen::{self, ElfProgram, Program, RuntimeMaps};
+use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::ir::{Function, MapId};
+use crate::kernel_info::KernelInfo;
+use crate::probes::{self, ProbeInstance};
+use crate::syntax::ast;
+use crate::types::Type;
+use lower::{Lowerer, RuntimeMapIds};
+use maps::MapTable;
+
+/// Settings that change code generation (bpftrace's config variables).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Size of `str()` buffers (`BPFTRACE_MAX_STRLEN`).
+    pub max_strlen: u32,
+    /// Entries per map (`BPFTRACE_MAP_KEYS_MAX`).
+    pub map_keys_max: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { max_strlen: 64, map_keys_max: 4096 }
+    }
+}
+
+/// Every stage's result, for `-d` and for loading.
+#[derive(Debug)]
+pub struct Compiled {
+    pub ast: ast::Program,
+    /// Per program: its probe instance and typed IR.
+    pub functions: Vec<(ProbeInstance, Function)>,
+    pub programs: Vec<Program>,
+    pub artifact: Artifact,
+}
+
+/// Output ring buffer size in bytes.
+const RINGBUF_BYTES: u32 = 1 << 20;
+/// Frames kept per kernel stack.
+pub const MAX_STACK_FRAMES: u32 = 127;
+
+/// Parses, checks, lowers and generates code for a whole script.
+pub fn compile(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<Compiled> {
+    let program = crate::syntax::parse(src)?;
+    let instances = expand_probes(&program, kernel)?;
+    let mut table = MapTable::default();
+    let mut lowered = None;
+    for _ in 0..4 {
+        let before = table.clone();
+        let result = lower_all(&program, &instances, &mut table, options)?;
+        if table == before {
+            lowered = Some(result);
+            break;
+        }
+    }
+    let (functions, events) = lowered.ok_or_else(|| {
+        Diagnostic::new("type", Span::default(), "map types did not settle; please report this program")
+    })?;
+    let maps = map_specs(&table, options)?;
+    let runtime = runtime_ids(&table);
+    let mut programs = Vec::new();
+    let mut probes = Vec::new();
+    for (i, (inst, func)) in functions.iter().enumerate() {
+        let prog = codegen::emit(func, RuntimeMaps { output: runtime.output, lost: runtime.lost })
+            .map_err(|msg| Diagnostic::new("codegen", inst_span(&program, i, &functions), msg))?;
+        programs.push(prog);
+        probes.push(ProbeSpec { symbol: program_symbol(i, inst), name: inst.name.clone(), attach: inst.attach.clone() });
+    }
+    let elf_programs: Vec<ElfProgram> = probes
+        .iter()
+        .zip(&programs)
+        .zip(&functions)
+        .map(|((spec, prog), (inst, _))| ElfProgram {
+            section: format!("{}/{}", inst.section, spec.symbol),
+            symbol: &spec.symbol,
+            program: prog,
+        })
+        .collect();
+    let elf = codegen::write_elf(&maps, &elf_programs)
+        .map_err(|msg| Diagnostic::new("codegen", Span::default(), format!("cannot write the ELF object: {msg}")))?;
+    let artifact = Artifact { elf, probes, maps, events };
+    Ok(Compiled { ast: program, functions, programs, artifact })
+}
+
+/// Which source probe produced function `i` (for diagnostics).
+fn inst_span(program: &ast::Program, i: usize, functions: &[(ProbeInstance, Function)]) -> Span {
+    let _ = functions;
+    program.probes.get(i.min(program.probes.len().saturating_sub(1))).map_or(Span::default(), |p| p.span)
+}
+
+/// Expands every attach point; each instance pairs with the probe it came from.
+fn expand_probes<'p>(program: &'p ast::Program, kernel: &dyn KernelInfo) -> Result<Vec<(ProbeInstance, &'p ast::Probe)>> {
+    let mut out = Vec::new();
+    for probe in &program.probes {
+        for ap in &probe.attach_points {
+            for inst in probes::expand(ap, kernel)? {
+                out.push((inst, probe));
+            }
+        }
+    }
+    Ok(out)
+}
+
+type Lowered = (Vec<(ProbeInstance, Function)>, Vec<crate::artifact::EventSpec>);
+
+fn lower_all(
+    _program: &ast::Program,
+    instances: &[(ProbeInstance, &ast::Probe)],
+    table: &mut MapTable,
+    options: &Options,
+) -> Result<Lowered> {
+    let mut events = Vec::new();
+    let mut functions = Vec::new();
+    for (inst, probe) in instances {
+        let runtime = runtime_ids(table);
+        let lowerer = Lowerer::new(table, &mut events, inst, options, runtime);
+        let func = lowerer.lower_probe(probe.predicate.as_ref(), &probe.body)?;
+        functions.push((inst.clone(), func));
+    }
+    Ok((functions, events))
+}
+
+fn runtime_ids(table: &MapTable) -> RuntimeMapIds {
+    let n = table.maps.len();
+    RuntimeMapIds { output: MapId(n), lost: MapId(n + 1), start: MapId(n + 2), stacks: MapId(n + 3) }
+}
+
+/// Kernel names allow `[A-Za-z0-9_.]` only.
+fn sanitize(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+}
+
+fn program_symbol(i: usize, inst: &ProbeInstance) -> String {
+    let tail = inst.name.rsplit(':').next().unwrap_or("");
+    format!("tl_{i}_{}", sanitize(tail))
+}
+
+fn map_specs(table: &MapTable, options: &Options) -> Result<Vec<MapSpec>> {
+    let mut specs = Vec::new();
+    for (i, (name, info)) in table.maps.iter().enumerate() {
+        let value = info.value.clone().ok_or_else(|| {
+            Diagnostic::new("name", info.span, format!("map {name} is used but never assigned a value"))
+        })?;
+        let keys = info.keys.clone().unwrap_or_default();
+        let key_size = Type::Tuple(key_fields(&keys, &value)).size();
+        specs.push(MapSpec {
+            symbol: format!("m{i}_{}", sanitize(name.trim_start_matches('@'))),
+            kind: if value.is_aggregation() { MapKind::PerCpuHash } else { MapKind::Hash },
+            key_size,
+            value_size: value.size(),
+            max_entries: options.map_keys_max,
+            role: MapRole::Script { name: name.clone(), keys, value },
+        });
+    }
+    let runtime = |symbol: &str, kind, key_size, value_size, max_entries, role| MapSpec {
+        symbol: symbol.into(),
+        kind,
+        key_size,
+        value_size,
+        max_entries,
+        role,
+    };
+    specs.push(runtime("tl_output", MapKind::RingBuf, 0, 0, RINGBUF_BYTES, MapRole::Output));
+    specs.push(runtime("tl_lost", MapKind::PerCpuArray, 4, 8, 1, MapRole::Lost));
+    specs.push(runtime("tl_start", MapKind::Array, 4, 8, 1, MapRole::StartTime));
+    if table.uses_stacks {
+        specs.push(runtime("tl_stacks", MapKind::StackTrace, 4, 8 * MAX_STACK_FRAMES, 4096, MapRole::Stacks));
+    }
+    Ok(specs)
+}

@@ -1,0 +1,220 @@
+//! The text renderer: bpftrace v0.21's layout (`src/output.cpp` TextOutput).
+
+use super::{average, divided, map_kind, nonzero_range, sorted_entries, MapKind, Message, Output};
+use std::io::{self, Write};
+use tracelet_compiler::value::{Bucket, Hist, HistKind, Map, Value};
+
+/// Width of a histogram bar.
+const BAR_WIDTH: usize = 52;
+
+/// Writes bpftrace's text output to `W`.
+pub struct TextOutput<W: Write> {
+    out: W,
+}
+
+impl<W: Write> TextOutput<W> {
+    pub fn new(out: W) -> Self {
+        TextOutput { out }
+    }
+}
+
+impl<W: Write> Output for TextOutput<W> {
+    fn message(&mut self, kind: Message, text: &str) -> io::Result<()> {
+        self.out.write_all(text.as_bytes())?;
+        if kind == Message::Join {
+            self.out.write_all(b"\n")?;
+        }
+        self.out.flush()
+    }
+
+    fn value(&mut self, v: &Value) -> io::Result<()> {
+        match v {
+            Value::Map(m) => self.map(m, 0, 0),
+            _ => {
+                writeln!(self.out, "{}", value_text(v))?;
+                self.out.flush()
+            }
+        }
+    }
+
+    fn map(&mut self, m: &Map, top: usize, div: u64) -> io::Result<()> {
+        self.out.write_all(map_text(m, top, div).as_bytes())?;
+        self.out.flush()
+    }
+
+    fn attached(&mut self, probes: usize) -> io::Result<()> {
+        let s = if probes == 1 { "" } else { "s" };
+        writeln!(self.out, "Attaching {probes} probe{s}...")?;
+        self.out.flush()
+    }
+
+    fn lost(&mut self, events: u64) -> io::Result<()> {
+        writeln!(self.out, "Lost {events} events")?;
+        self.out.flush()
+    }
+
+    fn end_separator(&mut self) -> io::Result<()> {
+        self.out.write_all(b"\n\n")?;
+        self.out.flush()
+    }
+}
+
+/// A whole map as `print(@m, top, div)` shows it.
+///
+/// Plain maps print one line per entry; `avg`/`stats` maps add one blank line
+/// after the map, histograms one after each key. An empty map prints one
+/// empty line, as bpftrace does.
+pub fn map_text(m: &Map, top: usize, div: u64) -> String {
+    let div = div.max(1);
+    let kind = map_kind(m);
+    let mut elems = Vec::new();
+    for (key, value) in sorted_entries(m, top) {
+        let key = format!("{}{}", m.name, key_text(key));
+        elems.push(match value {
+            Value::Hist(h) => format!("{key}: \n{}", hist_text(h, div)),
+            Value::Avg { count, total } => {
+                format!("{key}: {}", average(*count, *total) / div as i64)
+            }
+            Value::Stats { count, total } => {
+                format!("{key}: {}", stats_text(*count, *total))
+            }
+            v => format!("{key}: {}", value_text(&divided(v, div))),
+        });
+    }
+    // Stack values end with a newline of their own: bpftrace joins them
+    // without a separator.
+    let stacks = matches!(m.entries.first(), Some((_, Value::Stack(_))));
+    let mut text = elems.join(if stacks { "" } else { "\n" });
+    text.push('\n');
+    if kind == MapKind::Stats {
+        text.push('\n');
+    }
+    text
+}
+
+/// `[k1, k2]`, or nothing for a scalar map.
+fn key_text(key: &[Value]) -> String {
+    if key.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = key.iter().map(key_part_text).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// One key component: integers as signed 64-bit numbers, stacks with frames
+/// indented by 4 (bpftrace's `MapKey::argument_value`).
+pub(super) fn key_part_text(v: &Value) -> String {
+    match v {
+        Value::UInt(u) => (*u as i64).to_string(),
+        Value::Stack(frames) => stack_text(frames, 4),
+        v => value_text(v),
+    }
+}
+
+/// A value as bpftrace prints it: strings bare, tuples `(a, b)`, stacks with
+/// frames indented by 8.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Str(s) => s.clone(),
+        Value::Tuple(items) => {
+            let items: Vec<String> = items.iter().map(value_text).collect();
+            format!("({})", items.join(", "))
+        }
+        Value::Stack(frames) => stack_text(frames, 8),
+        Value::Avg { count, total } => average(*count, *total).to_string(),
+        Value::Stats { count, total } => stats_text(*count, *total),
+        Value::Hist(h) => hist_text(h, 1),
+        Value::Map(m) => map_text(m, 0, 1),
+    }
+}
+
+/// `\n` then one indented frame per line (bpftrace's `get_stack`).
+pub(super) fn stack_text(frames: &[String], indent: usize) -> String {
+    let mut s = String::from("\n");
+    for f in frames {
+        s.push_str(&format!("{:indent$}{f}\n", ""));
+    }
+    s
+}
+
+fn stats_text(count: u64, total: i64) -> String {
+    format!(
+        "count {count}, average {}, total {total}",
+        average(count, total)
+    )
+}
+
+/// The bucket lines of a histogram, first to last non-empty bucket.
+/// `div` divides the counts of `hist()` (not `lhist()`, as in bpftrace).
+pub fn hist_text(h: &Hist, div: u64) -> String {
+    let Some(range) = nonzero_range(h) else {
+        return String::new();
+    };
+    let max = h.buckets.iter().map(|b| b.count).max().unwrap_or(0);
+    let mut out = String::new();
+    for b in &h.buckets[range] {
+        let count = match h.kind {
+            HistKind::Log2 => b.count / div.max(1),
+            HistKind::Linear { .. } => b.count,
+        };
+        // bpftrace computes the bar in single-precision floating point.
+        let bar = (b.count as f32 / max as f32 * BAR_WIDTH as f32) as usize;
+        out.push_str(&format!(
+            "{:<16}{count:>8} |{:<BAR_WIDTH$}|\n",
+            bucket_label(h.kind, b),
+            "@".repeat(bar)
+        ));
+    }
+    out
+}
+
+/// `(..., 0)`, `[3]`, `[4, 8)`, `[1K, 2K)`, `[100, ...)`.
+fn bucket_label(kind: HistKind, b: &Bucket) -> String {
+    match (kind, b.lo, b.hi) {
+        (HistKind::Log2, None, _) => "(..., 0)".to_string(),
+        (HistKind::Log2, Some(lo), Some(hi)) if hi == lo + 1 => format!("[{lo}]"),
+        (HistKind::Log2, Some(lo), Some(hi)) => {
+            // With 2^k buckets per power of two, a bucket starting at `lo`
+            // has width 2^(log2(lo) - k).
+            let k = lo.max(1).ilog2() as i64 - (hi - lo).max(1).ilog2() as i64;
+            format!("[{}, {})", log2_label(lo, k), log2_label(hi, k))
+        }
+        (HistKind::Log2, Some(lo), None) => format!("[{}, ...)", log2_label(lo, 0)),
+        (HistKind::Linear { step }, None, Some(hi)) => format!("(..., {})", linear_label(hi, step)),
+        (HistKind::Linear { step }, Some(lo), None) => format!("[{}, ...)", linear_label(lo, step)),
+        (HistKind::Linear { step }, Some(lo), Some(hi)) => {
+            format!("[{}, {})", linear_label(lo, step), linear_label(hi, step))
+        }
+        (HistKind::Linear { .. }, None, None) => "(..., ...)".to_string(),
+    }
+}
+
+/// A `hist()` bound: the width of the bucket starting at `n` picks the
+/// suffix (bpftrace's `hist_index_label`): `1K`, `2M`, but `1280` for k=2.
+fn log2_label(n: i64, k: i64) -> String {
+    if n <= 0 {
+        return n.to_string();
+    }
+    let power = (n.ilog2() as i64 - k).max(0);
+    let decade = (power / 10).min(6) as usize;
+    let suffix = ["", "K", "M", "G", "T", "P", "E"][decade];
+    format!("{}{suffix}", n >> (10 * decade))
+}
+
+/// An `lhist()` bound: `K`/`M` suffixes only when `step` is a multiple of
+/// 1024 (bpftrace's `lhist_index_label`).
+fn linear_label(n: i64, step: u64) -> String {
+    const KILO: i64 = 1024;
+    const MEGA: i64 = 1024 * 1024;
+    if !step.is_multiple_of(1024) || n == 0 {
+        n.to_string()
+    } else if n % MEGA == 0 {
+        format!("{}M", n / MEGA)
+    } else if n % KILO == 0 {
+        format!("{}K", n / KILO)
+    } else {
+        n.to_string()
+    }
+}
