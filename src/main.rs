@@ -1,1 +1,167 @@
-fn main(){}
+//! tracelet: bpftrace-compatible tracing, compiled straight to eBPF.
+
+mod diagnostics;
+
+use clap::{Parser, ValueEnum};
+use diagnostics::{report, report_plain, Source};
+use std::io::Read;
+use std::process::ExitCode;
+use tracelet_compiler::{compile, Diagnostic, Options};
+use tracelet_runtime::kernel::LiveKernel;
+use tracelet_runtime::output::OutputFormat;
+use tracelet_runtime::RunOptions;
+
+/// Trace a live Linux system with bpftrace scripts, compiled straight to eBPF.
+#[derive(Parser, Debug)]
+#[command(name = "tracelet", version, about, disable_version_flag = true)]
+struct Cli {
+    /// The program to run, given on the command line.
+    #[arg(short = 'e', value_name = "PROGRAM")]
+    program: Option<String>,
+    /// A script file to run, or `-` for standard input.
+    #[arg(value_name = "FILE", conflicts_with = "program")]
+    file: Option<String>,
+    /// Do not print the `Attaching N probes...` banner.
+    #[arg(short = 'q')]
+    quiet: bool,
+    /// Print one compilation stage and exit (needs no privileges).
+    #[arg(short = 'd', value_name = "STAGE")]
+    dump: Option<Stage>,
+    /// Compile and load every program through the verifier, attach nothing.
+    #[arg(long = "dry-run")]
+    dry_run: bool,
+    /// Output format.
+    #[arg(short = 'f', value_name = "FORMAT", default_value = "text")]
+    format: Format,
+    /// Print the version.
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Stage {
+    Ast,
+    Ir,
+    Bpf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(()) => ExitCode::from(1),
+    }
+}
+
+fn read_source(cli: &Cli) -> Result<Source, ()> {
+    if let Some(p) = &cli.program {
+        return Ok(Source { name: "stdin".into(), text: p.clone() });
+    }
+    let Some(path) = &cli.file else {
+        report_plain("no program given", Some("pass a one-liner with -e 'PROGRAM', a script file, or - for stdin"));
+        return Err(());
+    };
+    let mut text = String::new();
+    let read = if path == "-" {
+        std::io::stdin().read_to_string(&mut text).map(drop)
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    read.map_err(|e| report_plain(&format!("cannot read {path}: {e}"), None))?;
+    Ok(Source { name: if path == "-" { "stdin".into() } else { path.clone() }, text })
+}
+
+/// Compiler settings from bpftrace's environment variables.
+fn options_from_env() -> Result<Options, ()> {
+    let mut options = Options::default();
+    let var = |name: &str| -> Result<Option<u32>, ()> {
+        match std::env::var(name) {
+            Err(_) => Ok(None),
+            Ok(v) => v.parse().map(Some).map_err(|_| report_plain(&format!("{name}={v} is not a number"), None)),
+        }
+    };
+    if let Some(n) = var("BPFTRACE_MAX_STRLEN")?.or(var("BPFTRACE_STRLEN")?) {
+        if !(1..=4096).contains(&n) {
+            report_plain(&format!("BPFTRACE_MAX_STRLEN={n} is out of range"), Some("use a value from 1 to 4096"));
+            return Err(());
+        }
+        options.max_strlen = n;
+    }
+    if let Some(n) = var("BPFTRACE_MAP_KEYS_MAX")? {
+        options.map_keys_max = n.max(1);
+    }
+    Ok(options)
+}
+
+fn run(cli: Cli) -> Result<(), ()> {
+    let src = read_source(&cli)?;
+    let options = options_from_env()?;
+    let fail = |d: Diagnostic| report(&src, &d);
+    if let Some(Stage::Ast) = cli.dump {
+        let ast = tracelet_compiler::syntax::parse(&src.text).map_err(fail)?;
+        println!("{ast:#?}");
+        return Ok(());
+    }
+    let kernel: Box<dyn tracelet_compiler::KernelInfo> = match LiveKernel::new() {
+        Ok(k) => Box::new(k),
+        Err(e) if cli.dump.is_some() => {
+            eprintln!("warning: no tracefs ({e}); tracepoints are unknown");
+            Box::new(tracelet_compiler::kernel_info::fixture::Fixture::new())
+        }
+        Err(e) => {
+            report_plain(&format!("cannot read tracefs: {e}"), None);
+            return Err(());
+        }
+    };
+    let compiled = compile(&src.text, kernel.as_ref(), &options).map_err(fail)?;
+    match cli.dump {
+        Some(Stage::Ir) => {
+            for (inst, func) in &compiled.functions {
+                println!("{}:\n{func}", inst.name);
+            }
+            return Ok(());
+        }
+        Some(Stage::Bpf) => {
+            for ((inst, _), prog) in compiled.functions.iter().zip(&compiled.programs) {
+                println!("{}: ({} bytes of stack)", inst.name, prog.stack);
+                for (i, insn) in prog.insns.iter().enumerate() {
+                    println!("{i:5}: {insn}");
+                }
+                println!();
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
+    let runtime_fail = |e: tracelet_runtime::RuntimeError| {
+        let span = e.probe.as_ref().and_then(|name| {
+            compiled.functions.iter().position(|(inst, _)| &inst.name == name).map(|i| compiled.spans[i])
+        });
+        match span {
+            Some(span) => {
+                let mut d = Diagnostic::new("kernel", span, e.message.clone());
+                d.help = e.help.clone();
+                report(&src, &d);
+            }
+            None => report_plain(&e.message, e.help.as_deref()),
+        }
+    };
+    if cli.dry_run {
+        return tracelet_runtime::dry_run(&compiled.artifact).map_err(runtime_fail);
+    }
+    let run_options = RunOptions {
+        format: match cli.format {
+            Format::Text => OutputFormat::Text,
+            Format::Json => OutputFormat::Json,
+        },
+        quiet: cli.quiet,
+        notify_attached: std::env::var_os("__BPFTRACE_NOTIFY_PROBES_ATTACHED").is_some(),
+    };
+    tracelet_runtime::run(&compiled.artifact, &run_options).map_err(runtime_fail)
+}

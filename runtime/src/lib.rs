@@ -2,5 +2,13 @@
 //! [`tracelet_compiler::Artifact`], attaches its probes, polls its output and
 //! renders values.
 
+pub mod attach;
+pub mod bpf_map;
+pub mod error;
 pub mod kernel;
 pub mod output;
+pub mod session;
+pub mod snapshot;
+
+pub use error::RuntimeError;
+pub use session::{dry_run, run, RunOptions};

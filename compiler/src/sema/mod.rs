@@ -36,6 +36,8 @@ pub struct Compiled {
     pub ast: ast::Program,
     /// Per program: its probe instance and typed IR.
     pub functions: Vec<(ProbeInstance, Function)>,
+    /// Per program: the span of the attach point it came from.
+    pub spans: Vec<Span>,
     pub programs: Vec<Program>,
     pub artifact: Artifact,
 }
@@ -53,7 +55,7 @@ pub fn compile(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<
     let mut lowered = None;
     for _ in 0..4 {
         let before = table.clone();
-        let result = lower_all(&program, &instances, &mut table, options)?;
+        let result = lower_all(&instances, &mut table, options)?;
         if table == before {
             lowered = Some(result);
             break;
@@ -68,7 +70,7 @@ pub fn compile(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<
     let mut probes = Vec::new();
     for (i, (inst, func)) in functions.iter().enumerate() {
         let prog = codegen::emit(func, RuntimeMaps { output: runtime.output, lost: runtime.lost })
-            .map_err(|msg| Diagnostic::new("codegen", inst_span(&program, i, &functions), msg))?;
+            .map_err(|msg| Diagnostic::new("codegen", instances[i].2, msg))?;
         programs.push(prog);
         probes.push(ProbeSpec { symbol: program_symbol(i, inst), name: inst.name.clone(), attach: inst.attach.clone() });
     }
@@ -85,39 +87,36 @@ pub fn compile(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<
     let elf = codegen::write_elf(&maps, &elf_programs)
         .map_err(|msg| Diagnostic::new("codegen", Span::default(), format!("cannot write the ELF object: {msg}")))?;
     let artifact = Artifact { elf, probes, maps, events };
-    Ok(Compiled { ast: program, functions, programs, artifact })
-}
-
-/// Which source probe produced function `i` (for diagnostics).
-fn inst_span(program: &ast::Program, i: usize, functions: &[(ProbeInstance, Function)]) -> Span {
-    let _ = functions;
-    program.probes.get(i.min(program.probes.len().saturating_sub(1))).map_or(Span::default(), |p| p.span)
+    let spans = instances.iter().map(|(_, _, span)| *span).collect();
+    Ok(Compiled { ast: program, functions, spans, programs, artifact })
 }
 
 /// Expands every attach point; each instance pairs with the probe it came from.
-fn expand_probes<'p>(program: &'p ast::Program, kernel: &dyn KernelInfo) -> Result<Vec<(ProbeInstance, &'p ast::Probe)>> {
+fn expand_probes<'p>(program: &'p ast::Program, kernel: &dyn KernelInfo) -> Result<Vec<Instance<'p>>> {
     let mut out = Vec::new();
     for probe in &program.probes {
         for ap in &probe.attach_points {
             for inst in probes::expand(ap, kernel)? {
-                out.push((inst, probe));
+                out.push((inst, probe, ap.span));
             }
         }
     }
     Ok(out)
 }
 
+/// A probe instance, the probe it belongs to, and its attach point's span.
+type Instance<'p> = (ProbeInstance, &'p ast::Probe, Span);
+
 type Lowered = (Vec<(ProbeInstance, Function)>, Vec<crate::artifact::EventSpec>);
 
 fn lower_all(
-    _program: &ast::Program,
-    instances: &[(ProbeInstance, &ast::Probe)],
+    instances: &[Instance],
     table: &mut MapTable,
     options: &Options,
 ) -> Result<Lowered> {
     let mut events = Vec::new();
     let mut functions = Vec::new();
-    for (inst, probe) in instances {
+    for (inst, probe, _) in instances {
         let runtime = runtime_ids(table);
         let lowerer = Lowerer::new(table, &mut events, inst, options, runtime);
         let func = lowerer.lower_probe(probe.predicate.as_ref(), &probe.body)?;

@@ -1,0 +1,121 @@
+//! Loading and attaching programs: one match arm per attach plan, each a
+//! mechanical aya call. Errors name the probe and say what the kernel said.
+
+use crate::error::{Result, RuntimeError};
+use crate::kernel::online_cpus;
+use aya::programs::perf_event::{PerfEventConfig, PerfEventScope, SamplePolicy, SoftwareEvent as AyaSoftware};
+use aya::programs::{KProbe, PerfEvent, Program, ProgramError, RawTracePoint, TracePoint};
+use aya::Ebpf;
+use tracelet_compiler::artifact::{AttachPlan, ProbeSpec, Sample, SoftwareEvent};
+
+fn program<'a>(bpf: &'a mut Ebpf, spec: &ProbeSpec) -> Result<&'a mut Program> {
+    bpf.program_mut(&spec.symbol)
+        .ok_or_else(|| RuntimeError::for_probe(&spec.name, format!("program {} missing from the object", spec.symbol)))
+}
+
+/// Loads one program into the kernel (through the verifier) without attaching it.
+pub fn load(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
+    let prog = program(bpf, spec)?;
+    let result = match (&spec.attach, prog) {
+        (AttachPlan::Begin | AttachPlan::End, Program::RawTracePoint(p)) => p.load(),
+        (AttachPlan::Tracepoint { .. }, Program::TracePoint(p)) => p.load(),
+        (AttachPlan::PerfEvent { .. }, Program::PerfEvent(p)) => p.load(),
+        (AttachPlan::Kprobe { .. }, Program::KProbe(p)) => p.load(),
+        _ => return Err(RuntimeError::for_probe(&spec.name, "program type does not match its attach plan")),
+    };
+    result.map_err(|e| load_error(spec, e))
+}
+
+fn load_error(spec: &ProbeSpec, e: ProgramError) -> RuntimeError {
+    match e {
+        ProgramError::LoadError { io_error, verifier_log } => {
+            let log = format!("{verifier_log}");
+            let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+            let tail = lines[lines.len().saturating_sub(12)..].join("\n");
+            RuntimeError::for_probe(
+                &spec.name,
+                format!("the kernel verifier rejected the program for {} ({io_error}):\n{tail}", spec.name),
+            )
+            .with_help("this is a tracelet compiler bug; please report it with the program")
+        }
+        other => RuntimeError::for_probe(&spec.name, format!("cannot load the program for {}: {other}", spec.name)),
+    }
+}
+
+/// Attaches a loaded program to its event.
+pub fn attach(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
+    let name = spec.name.clone();
+    let fail = |e: ProgramError| RuntimeError::for_probe(&name, format!("cannot attach {name}: {}", describe(&e)));
+    match &spec.attach {
+        AttachPlan::Begin | AttachPlan::End => Ok(()),
+        AttachPlan::Tracepoint { category, event } => {
+            let p: &mut TracePoint = program(bpf, spec)?.try_into().map_err(fail)?;
+            p.attach(category, event).map(drop).map_err(fail)
+        }
+        AttachPlan::PerfEvent { event, sample, one_cpu } => {
+            let p: &mut PerfEvent = program(bpf, spec)?.try_into().map_err(fail)?;
+            let config = PerfEventConfig::Software(match event {
+                SoftwareEvent::CpuClock => AyaSoftware::CpuClock,
+            });
+            let policy = match sample {
+                Sample::Period(n) => SamplePolicy::Period(*n),
+                Sample::Frequency(n) => SamplePolicy::Frequency(*n),
+            };
+            let cpus = if *one_cpu { vec![online_cpus().first().copied().unwrap_or(0)] } else { online_cpus() };
+            for cpu in cpus {
+                p.attach(config, PerfEventScope::AllProcessesOneCpu { cpu }, policy, false).map_err(fail)?;
+            }
+            Ok(())
+        }
+        AttachPlan::Kprobe { function, offset, .. } => {
+            let p: &mut KProbe = program(bpf, spec)?.try_into().map_err(fail)?;
+            p.attach(function, *offset).map(drop).map_err(|e| {
+                let err = fail(e);
+                if std::path::Path::new("/sys/bus/event_source/devices/kprobe").exists() {
+                    err
+                } else {
+                    RuntimeError::for_probe(
+                        &spec.name,
+                        format!("cannot attach {}: this kernel has no kprobe support (CONFIG_KPROBES is not set)", spec.name),
+                    )
+                    .with_help("use a tracepoint instead (tracelet -l lists them, e.g. tracepoint:syscalls:sys_enter_*)")
+                }
+            })
+        }
+    }
+}
+
+/// Runs a BEGIN or END program once, synchronously.
+pub fn run_once(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
+    use aya::programs::{RawTracePointRunOptions, TestRun};
+    let p: &mut RawTracePoint = program(bpf, spec)?
+        .try_into()
+        .map_err(|e: ProgramError| RuntimeError::for_probe(&spec.name, e.to_string()))?;
+    p.test_run(RawTracePointRunOptions::new())
+        .map(drop)
+        .map_err(|e| RuntimeError::for_probe(&spec.name, format!("cannot run {}: {}", spec.name, describe(&e))))
+}
+
+/// Detaches a program from every event it is attached to.
+pub fn detach(bpf: &mut Ebpf, spec: &ProbeSpec) {
+    if let Some(prog) = bpf.program_mut(&spec.symbol) {
+        let _ = match prog {
+            Program::TracePoint(p) => p.unload(),
+            Program::PerfEvent(p) => p.unload(),
+            Program::KProbe(p) => p.unload(),
+            _ => Ok(()),
+        };
+    }
+}
+
+/// An aya error with its sources, on one line.
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,304 @@
+//! One run of an artifact: load maps and programs, run BEGIN, attach, poll
+//! output records until exit or a signal, detach, run END, print the maps.
+//! Everything the kernel holds is released when the `Ebpf` drops.
+
+use crate::attach;
+use crate::bpf_map::RawMap;
+use crate::error::{Result, RuntimeError};
+use crate::kernel::KernelSymbols;
+use crate::output::{Output, OutputFormat};
+use crate::snapshot::ScriptMap;
+use aya::maps::{Map, MapData, RingBuf};
+use aya::{Ebpf, EbpfLoader};
+use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tracelet_compiler::artifact::{Action, AttachPlan, EventSpec, MapRole};
+use tracelet_compiler::types::DecodeContext;
+use tracelet_compiler::value::Value;
+use tracelet_compiler::Artifact;
+
+/// How a run presents itself.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub format: OutputFormat,
+    /// No `Attaching N probes...` banner.
+    pub quiet: bool,
+    /// Print `__BPFTRACE_NOTIFY_PROBES_ATTACHED` once attached.
+    pub notify_attached: bool,
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+fn install_signal_handlers() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
+        }
+    }
+}
+
+/// Loads an artifact and checks every program with the verifier, attaching nothing.
+pub fn dry_run(artifact: &Artifact) -> Result<()> {
+    let mut bpf = open(artifact)?;
+    artifact.probes.iter().try_for_each(|p| attach::load(&mut bpf, p))
+}
+
+fn open(artifact: &Artifact) -> Result<Ebpf> {
+    crate::kernel::require_root().map_err(RuntimeError::new)?;
+    EbpfLoader::new()
+        .btf(None)
+        .load(&artifact.elf)
+        .map_err(|e| RuntimeError::new(format!("cannot create the BPF maps: {e}")))
+}
+
+/// Runs an artifact to completion, writing to stdout.
+pub fn run(artifact: &Artifact, options: &RunOptions) -> Result<()> {
+    let mut bpf = open(artifact)?;
+    install_signal_handlers();
+    set_start_time(&mut bpf, artifact)?;
+    for p in &artifact.probes {
+        attach::load(&mut bpf, p)?;
+    }
+    let ring = RingBuf::try_from(bpf.take_map("tl_output").ok_or_else(|| RuntimeError::new("no output map"))?)
+        .map_err(|e| RuntimeError::new(format!("cannot open the output ring buffer: {e}")))?;
+    let stdout = std::io::stdout();
+    let mut session = Session {
+        artifact,
+        out: options.format.writer(stdout.lock()),
+        ring,
+        exit: false,
+        lost_seen: 0,
+        ncpus: aya::util::nr_cpus().map_err(|(what, e)| RuntimeError::new(format!("{what}: {e}")))?,
+    };
+    if !options.quiet {
+        session.io(|o| o.attached(artifact.probes.len()))?;
+    }
+    let result = session.run(&mut bpf, options);
+    for p in &artifact.probes {
+        attach::detach(&mut bpf, p);
+    }
+    result?;
+    for p in artifact.probes.iter().filter(|p| p.attach == AttachPlan::End) {
+        attach::run_once(&mut bpf, p)?;
+    }
+    session.drain(&bpf)?;
+    session.io(|o| o.end_separator())?;
+    for spec in &artifact.maps {
+        if let Some(map) = ScriptMap::new(spec) {
+            let m = session.read_map(&bpf, &map)?;
+            if !m.entries.is_empty() {
+                session.io(|o| o.map(&m, 0, 0))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Session<'a> {
+    artifact: &'a Artifact,
+    out: Box<dyn Output + 'a>,
+    ring: RingBuf<MapData>,
+    exit: bool,
+    lost_seen: u64,
+    ncpus: usize,
+}
+
+impl Session<'_> {
+    fn io(&mut self, f: impl FnOnce(&mut dyn Output) -> std::io::Result<()>) -> Result<()> {
+        match f(self.out.as_mut()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.exit = true;
+                Ok(())
+            }
+            other => other.map_err(|e| RuntimeError::new(format!("cannot write output: {e}"))),
+        }
+    }
+
+    fn run(&mut self, bpf: &mut Ebpf, options: &RunOptions) -> Result<()> {
+        for p in self.artifact.probes.iter().filter(|p| p.attach == AttachPlan::Begin) {
+            attach::run_once(bpf, p)?;
+        }
+        self.drain(bpf)?;
+        if self.exit {
+            return Ok(());
+        }
+        for p in &self.artifact.probes {
+            attach::attach(bpf, p)?;
+        }
+        if options.notify_attached {
+            println!("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
+        }
+        let has_events = self.artifact.probes.iter().any(|p| !matches!(p.attach, AttachPlan::Begin | AttachPlan::End));
+        if !has_events {
+            return Ok(());
+        }
+        let mut last_lost_check = Instant::now();
+        while !self.exit && !STOP.load(Ordering::SeqCst) {
+            let mut fds = [libc::pollfd { fd: raw_fd(&self.ring), events: libc::POLLIN, revents: 0 }];
+            // SAFETY: one valid pollfd; a signal interrupts the wait with EINTR, which we treat as a wakeup.
+            unsafe { libc::poll(fds.as_mut_ptr(), 1, 100) };
+            self.drain(bpf)?;
+            if last_lost_check.elapsed() > Duration::from_millis(500) {
+                self.report_lost(bpf)?;
+                last_lost_check = Instant::now();
+            }
+        }
+        self.report_lost(bpf)
+    }
+
+    /// Handles every record waiting in the ring buffer.
+    fn drain(&mut self, bpf: &Ebpf) -> Result<()> {
+        loop {
+            let Some(record) = self.ring.next().map(|item| item.to_vec()) else { return Ok(()) };
+            self.record(bpf, &record)?;
+        }
+    }
+
+    fn record(&mut self, bpf: &Ebpf, record: &[u8]) -> Result<()> {
+        if record.len() < 8 {
+            return Ok(());
+        }
+        let id = u64::from_le_bytes(record[..8].try_into().expect("8 bytes")) as usize;
+        let Some(spec) = self.artifact.events.get(id) else { return Ok(()) };
+        let stacks = Stacks { bpf };
+        let args: Vec<Value> = spec_args(spec, record, &stacks);
+        match &spec.action {
+            Action::Printf(format) => {
+                let text = format.render(&args);
+                self.io(|o| o.printf(&text))
+            }
+            Action::Time(fmt) => {
+                let text = local_time(fmt);
+                self.io(|o| o.time(&text))
+            }
+            Action::PrintValue => match args.first() {
+                Some(v) => self.io(|o| o.value(v)),
+                None => Ok(()),
+            },
+            Action::PrintMap { map } => {
+                let Some(sm) = ScriptMap::new(&self.artifact.maps[*map]) else { return Ok(()) };
+                let m = self.read_map(bpf, &sm)?;
+                self.io(|o| o.map(&m, 0, 0))
+            }
+            Action::ClearMap { map } | Action::ZeroMap { map } => {
+                let Some(sm) = ScriptMap::new(&self.artifact.maps[*map]) else { return Ok(()) };
+                let raw = raw_map(bpf, &sm, self.ncpus)?;
+                let result = match spec.action {
+                    Action::ClearMap { .. } => sm.clear(&raw),
+                    _ => sm.zero(&raw, self.ncpus),
+                };
+                result.map_err(|e| RuntimeError::new(format!("cannot update {}: {e}", sm.name)))
+            }
+            Action::Exit => {
+                self.exit = true;
+                Ok(())
+            }
+        }
+    }
+
+    fn read_map(&self, bpf: &Ebpf, sm: &ScriptMap) -> Result<tracelet_compiler::value::Map> {
+        let raw = raw_map(bpf, sm, self.ncpus)?;
+        sm.read(&raw, &Stacks { bpf })
+            .map_err(|e| RuntimeError::new(format!("cannot read {}: {e}", sm.name)))
+    }
+
+    /// Prints how many records the ring buffer dropped since last time.
+    fn report_lost(&mut self, bpf: &Ebpf) -> Result<()> {
+        let Some(data) = map_data(bpf, "tl_lost") else { return Ok(()) };
+        let raw = RawMap { fd: data.fd().as_fd(), key_size: 4, value_size: 8 * self.ncpus };
+        let total: u64 = match raw.lookup(&[0u8; 4]) {
+            Ok(Some(v)) => v.chunks(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).sum(),
+            _ => return Ok(()),
+        };
+        if total > self.lost_seen {
+            let n = total - self.lost_seen;
+            self.lost_seen = total;
+            self.io(|o| o.lost(n))?;
+        }
+        Ok(())
+    }
+}
+
+fn spec_args(spec: &EventSpec, record: &[u8], cx: &dyn DecodeContext) -> Vec<Value> {
+    spec.fields
+        .iter()
+        .filter(|f| (f.offset + f.ty.size()) as usize <= record.len())
+        .map(|f| f.ty.decode(&record[f.offset as usize..], cx))
+        .collect()
+}
+
+fn raw_fd(ring: &RingBuf<MapData>) -> i32 {
+    use std::os::fd::AsRawFd;
+    ring.as_fd().as_raw_fd()
+}
+
+fn map_data<'a>(bpf: &'a Ebpf, symbol: &str) -> Option<&'a MapData> {
+    match bpf.map(symbol)? {
+        Map::HashMap(d) | Map::PerCpuHashMap(d) | Map::Array(d) | Map::PerCpuArray(d) | Map::StackTraceMap(d) => {
+            Some(d)
+        }
+        _ => None,
+    }
+}
+
+fn raw_map<'a>(bpf: &'a Ebpf, sm: &ScriptMap, ncpus: usize) -> Result<RawMap<'a>> {
+    let data = map_data(bpf, &sm.spec.symbol).ok_or_else(|| RuntimeError::new(format!("map {} missing", sm.name)))?;
+    Ok(RawMap { fd: data.fd().as_fd(), key_size: sm.spec.key_size as usize, value_size: sm.lookup_size(ncpus) })
+}
+
+/// Writes CLOCK_MONOTONIC now into the start-time map, for `elapsed`.
+fn set_start_time(bpf: &mut Ebpf, artifact: &Artifact) -> Result<()> {
+    let Some(spec) = artifact.maps.iter().find(|m| m.role == MapRole::StartTime) else { return Ok(()) };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid out-pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    let now = ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64;
+    let data = map_data(bpf, &spec.symbol).ok_or_else(|| RuntimeError::new("start-time map missing"))?;
+    RawMap { fd: data.fd().as_fd(), key_size: 4, value_size: 8 }
+        .update(&[0u8; 4], &now.to_le_bytes())
+        .map_err(|e| RuntimeError::new(format!("cannot set the start time: {e}")))
+}
+
+/// Symbolizes kernel stacks from the stack-trace map.
+struct Stacks<'a> {
+    bpf: &'a Ebpf,
+}
+
+impl DecodeContext for Stacks<'_> {
+    fn kernel_stack(&self, id: i64) -> Vec<String> {
+        let Some(data) = map_data(self.bpf, "tl_stacks") else { return Vec::new() };
+        if id < 0 {
+            return Vec::new();
+        }
+        let frames = tracelet_compiler::sema::MAX_STACK_FRAMES as usize;
+        let raw = RawMap { fd: data.fd().as_fd(), key_size: 4, value_size: 8 * frames };
+        let Ok(Some(bytes)) = raw.lookup(&(id as u32).to_le_bytes()) else { return Vec::new() };
+        let symbols = KernelSymbols::shared().ok();
+        bytes
+            .chunks(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .take_while(|ip| *ip != 0)
+            .map(|ip| symbols.map_or_else(|| format!("0x{ip:x}"), |s| s.resolve(ip)))
+            .collect()
+    }
+}
+
+/// The local time formatted with strftime.
+fn local_time(fmt: &str) -> String {
+    let Ok(cfmt) = std::ffi::CString::new(fmt) else { return String::new() };
+    let mut buf = vec![0u8; 256];
+    // SAFETY: time/localtime_r/strftime with valid pointers and buffer length.
+    let n = unsafe {
+        let t = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&t, &mut tm);
+        libc::strftime(buf.as_mut_ptr() as *mut libc::c_char, buf.len(), cfmt.as_ptr(), &tm)
+    };
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}

@@ -1,0 +1,35 @@
+//! Rendering of compiler diagnostics and runtime errors with miette: the
+//! source line with the span underlined, a label, and help.
+
+use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use tracelet_compiler::{Diagnostic, Span};
+
+/// The program text and the name it is shown under (`stdin`, a file path).
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// Prints a compiler diagnostic to stderr.
+pub fn report(src: &Source, d: &Diagnostic) {
+    let mut m = MietteDiagnostic::new(d.message.clone()).with_code(format!("tracelet::{}", d.code));
+    if let Some(help) = &d.help {
+        m = m.with_help(help.clone());
+    }
+    if d.span != Span::default() || !src.text.is_empty() {
+        let len = d.span.end.saturating_sub(d.span.start).max(1);
+        let start = d.span.start.min(src.text.len().saturating_sub(1));
+        m = m.with_label(LabeledSpan::new(d.label.clone().or(Some("here".into())), start, len.min(src.text.len().saturating_sub(start).max(1))));
+    }
+    let report = Report::new(m).with_source_code(NamedSource::new(&src.name, src.text.clone()));
+    eprintln!("{report:?}");
+}
+
+/// Prints an error that has no source location.
+pub fn report_plain(message: &str, help: Option<&str>) {
+    let mut m = MietteDiagnostic::new(message.to_string());
+    if let Some(h) = help {
+        m = m.with_help(h.to_string());
+    }
+    eprintln!("{:?}", Report::new(m));
+}
