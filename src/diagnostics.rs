@@ -19,7 +19,11 @@ pub fn report(src: &Source, d: &Diagnostic) {
     if d.span != Span::default() || !src.text.is_empty() {
         let len = d.span.end.saturating_sub(d.span.start).max(1);
         let start = d.span.start.min(src.text.len().saturating_sub(1));
-        m = m.with_label(LabeledSpan::new(d.label.clone().or(Some("here".into())), start, len.min(src.text.len().saturating_sub(start).max(1))));
+        m = m.with_label(LabeledSpan::new(
+            d.label.clone().or(Some("here".into())),
+            start,
+            len.min(src.text.len().saturating_sub(start).max(1)),
+        ));
     }
     let report = Report::new(m).with_source_code(NamedSource::new(&src.name, src.text.clone()));
     eprintln!("{report:?}");

@@ -61,10 +61,16 @@ fn main() -> ExitCode {
 
 fn read_source(cli: &Cli) -> Result<Source, ()> {
     if let Some(p) = &cli.program {
-        return Ok(Source { name: "stdin".into(), text: p.clone() });
+        return Ok(Source {
+            name: "stdin".into(),
+            text: p.clone(),
+        });
     }
     let Some(path) = &cli.file else {
-        report_plain("no program given", Some("pass a one-liner with -e 'PROGRAM', a script file, or - for stdin"));
+        report_plain(
+            "no program given",
+            Some("pass a one-liner with -e 'PROGRAM', a script file, or - for stdin"),
+        );
         return Err(());
     };
     let mut text = String::new();
@@ -74,7 +80,14 @@ fn read_source(cli: &Cli) -> Result<Source, ()> {
         std::fs::read_to_string(path).map(|t| text = t)
     };
     read.map_err(|e| report_plain(&format!("cannot read {path}: {e}"), None))?;
-    Ok(Source { name: if path == "-" { "stdin".into() } else { path.clone() }, text })
+    Ok(Source {
+        name: if path == "-" {
+            "stdin".into()
+        } else {
+            path.clone()
+        },
+        text,
+    })
 }
 
 /// Compiler settings from bpftrace's environment variables.
@@ -83,12 +96,18 @@ fn options_from_env() -> Result<Options, ()> {
     let var = |name: &str| -> Result<Option<u32>, ()> {
         match std::env::var(name) {
             Err(_) => Ok(None),
-            Ok(v) => v.parse().map(Some).map_err(|_| report_plain(&format!("{name}={v} is not a number"), None)),
+            Ok(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| report_plain(&format!("{name}={v} is not a number"), None)),
         }
     };
     if let Some(n) = var("BPFTRACE_MAX_STRLEN")?.or(var("BPFTRACE_STRLEN")?) {
         if !(1..=4096).contains(&n) {
-            report_plain(&format!("BPFTRACE_MAX_STRLEN={n} is out of range"), Some("use a value from 1 to 4096"));
+            report_plain(
+                &format!("BPFTRACE_MAX_STRLEN={n} is out of range"),
+                Some("use a value from 1 to 4096"),
+            );
             return Err(());
         }
         options.max_strlen = n;
@@ -141,7 +160,11 @@ fn run(cli: Cli) -> Result<(), ()> {
     }
     let runtime_fail = |e: tracelet_runtime::RuntimeError| {
         let span = e.probe.as_ref().and_then(|name| {
-            compiled.functions.iter().position(|(inst, _)| &inst.name == name).map(|i| compiled.spans[i])
+            compiled
+                .functions
+                .iter()
+                .position(|(inst, _)| &inst.name == name)
+                .map(|i| compiled.spans[i])
         });
         match span {
             Some(span) => {

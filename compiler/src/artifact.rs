@@ -32,10 +32,21 @@ pub enum AttachPlan {
     Begin,
     /// Run once after every other probe is detached.
     End,
-    Tracepoint { category: String, event: String },
+    Tracepoint {
+        category: String,
+        event: String,
+    },
     /// A software perf event sampled on one CPU (`cpu: Some`) or on every CPU.
-    PerfEvent { event: SoftwareEvent, sample: Sample, one_cpu: bool },
-    Kprobe { function: String, offset: u64, ret: bool },
+    PerfEvent {
+        event: SoftwareEvent,
+        sample: Sample,
+        one_cpu: bool,
+    },
+    Kprobe {
+        function: String,
+        offset: u64,
+        ret: bool,
+    },
 }
 
 /// Software perf events used by `profile`, `interval` and `software`.
@@ -82,7 +93,11 @@ impl MapKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum MapRole {
     /// A script map such as `@x[k]`.
-    Script { name: String, keys: Vec<Type>, value: MapValue },
+    Script {
+        name: String,
+        keys: Vec<Type>,
+        value: MapValue,
+    },
     /// The ring buffer every output record goes through.
     Output,
     /// One per-CPU counter of records the ring buffer had no room for.
@@ -99,15 +114,23 @@ pub enum MapValue {
     /// A plain value, stored with `=`.
     Plain(Type),
     Count,
-    Sum { signed: bool },
+    Sum {
+        signed: bool,
+    },
     Min,
     Max,
     Avg,
     Stats,
     /// `hist(n, bits)`: the bucket index is appended to the key.
-    Hist { bits: u8 },
+    Hist {
+        bits: u8,
+    },
     /// `lhist(n, min, max, step)`: the bucket index is appended to the key.
-    LHist { min: i64, max: i64, step: i64 },
+    LHist {
+        min: i64,
+        max: i64,
+        step: i64,
+    },
 }
 
 impl MapValue {

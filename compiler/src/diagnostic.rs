@@ -35,7 +35,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { code, message: message.into(), span, label: None, help: None }
+        Diagnostic {
+            code,
+            message: message.into(),
+            span,
+            label: None,
+            help: None,
+        }
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
@@ -61,7 +67,10 @@ impl std::error::Error for Diagnostic {}
 pub type Result<T> = std::result::Result<T, Diagnostic>;
 
 /// The candidate closest to `name` by edit distance, if it is close enough to be a typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.len() / 3).max(2);
     candidates
         .into_iter()
@@ -79,7 +88,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(cur) };
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(cur)
+            };
             prev = cur;
         }
     }
@@ -92,8 +105,14 @@ mod tests {
 
     #[test]
     fn near_misses_are_suggested() {
-        assert_eq!(did_you_mean("conut", ["count", "comm", "cpu"]), Some("count"));
-        assert_eq!(did_you_mean("sched_swich", ["sched_switch", "sched_wakeup"]), Some("sched_switch"));
+        assert_eq!(
+            did_you_mean("conut", ["count", "comm", "cpu"]),
+            Some("count")
+        );
+        assert_eq!(
+            did_you_mean("sched_swich", ["sched_switch", "sched_wakeup"]),
+            Some("sched_switch")
+        );
         assert_eq!(did_you_mean("zzzzzz", ["count"]), None);
     }
 }

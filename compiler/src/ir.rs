@@ -95,35 +95,105 @@ pub enum AggOp {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Inst {
-    Mov { dst: VReg, src: Operand },
-    Alu { op: AluOp, dst: VReg, lhs: VReg, rhs: Operand },
+    Mov {
+        dst: VReg,
+        src: Operand,
+    },
+    Alu {
+        op: AluOp,
+        dst: VReg,
+        lhs: VReg,
+        rhs: Operand,
+    },
     /// `dst = (lhs op rhs) ? 1 : 0`
-    Cmp { op: CmpOp, dst: VReg, lhs: VReg, rhs: Operand },
+    Cmp {
+        op: CmpOp,
+        dst: VReg,
+        lhs: VReg,
+        rhs: Operand,
+    },
     /// Keep the low `bits` bits and sign- or zero-extend them back to 64.
-    Extend { dst: VReg, src: VReg, bits: u8, signed: bool },
+    Extend {
+        dst: VReg,
+        src: VReg,
+        bits: u8,
+        signed: bool,
+    },
     Label(Label),
     Jump(Label),
     /// `if lhs op rhs goto target`
-    Branch { op: CmpOp, lhs: VReg, rhs: Operand, target: Label },
+    Branch {
+        op: CmpOp,
+        lhs: VReg,
+        rhs: Operand,
+        target: Label,
+    },
     /// Leave the program.
     Exit,
     /// Zero-extended load of `size` bytes from the context.
-    LoadCtx { dst: VReg, offset: u32, size: u8 },
+    LoadCtx {
+        dst: VReg,
+        offset: u32,
+        size: u8,
+    },
     /// Zero-extended load of `size` bytes from a slot.
-    LoadSlot { dst: VReg, slot: Slot, offset: u32, size: u8 },
-    StoreSlot { slot: Slot, offset: u32, src: Operand, size: u8 },
+    LoadSlot {
+        dst: VReg,
+        slot: Slot,
+        offset: u32,
+        size: u8,
+    },
+    StoreSlot {
+        slot: Slot,
+        offset: u32,
+        src: Operand,
+        size: u8,
+    },
     /// Fill a whole slot with zeros.
-    ZeroSlot { slot: Slot },
-    CopySlot { dst: Slot, dst_offset: u32, src: Slot, src_offset: u32, len: u32 },
-    Call { dst: Option<VReg>, helper: Helper, args: Vec<Arg> },
+    ZeroSlot {
+        slot: Slot,
+    },
+    CopySlot {
+        dst: Slot,
+        dst_offset: u32,
+        src: Slot,
+        src_offset: u32,
+        len: u32,
+    },
+    Call {
+        dst: Option<VReg>,
+        helper: Helper,
+        args: Vec<Arg>,
+    },
     /// Copy a map value into `dst`, or zeros when the key is absent.
-    MapRead { map: MapId, key: Slot, dst: Slot, dst_offset: u32, len: u32 },
-    MapUpdate { map: MapId, key: Slot, value: Slot },
-    MapDelete { map: MapId, key: Slot },
+    MapRead {
+        map: MapId,
+        key: Slot,
+        dst: Slot,
+        dst_offset: u32,
+        len: u32,
+    },
+    MapUpdate {
+        map: MapId,
+        key: Slot,
+        value: Slot,
+    },
+    MapDelete {
+        map: MapId,
+        key: Slot,
+    },
     /// Update a map value in place, or insert `init` when the key is absent.
-    MapAggregate { map: MapId, key: Slot, ops: Vec<AggOp>, init: Slot },
+    MapAggregate {
+        map: MapId,
+        key: Slot,
+        ops: Vec<AggOp>,
+        init: Slot,
+    },
     /// Send a record to the output ring buffer, counting it as lost if full.
-    Output { slot: Slot, len: u32 },
+    Output {
+        slot: Slot,
+        len: u32,
+    },
 }
 
 /// One probe's program.
@@ -163,8 +233,16 @@ impl fmt::Display for AggOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AggOp::Add { offset, value } => write!(f, "[{offset}] += {value}"),
-            AggOp::Min { offset, flag, value } => write!(f, "[{offset}] min= %{} (set [{flag}])", value.0),
-            AggOp::Max { offset, flag, value } => write!(f, "[{offset}] max= %{} (set [{flag}])", value.0),
+            AggOp::Min {
+                offset,
+                flag,
+                value,
+            } => write!(f, "[{offset}] min= %{} (set [{flag}])", value.0),
+            AggOp::Max {
+                offset,
+                flag,
+                value,
+            } => write!(f, "[{offset}] max= %{} (set [{flag}])", value.0),
         }
     }
 }
@@ -176,21 +254,59 @@ impl fmt::Display for Inst {
             Mov { dst, src } => write!(f, "  %{} = {src}", dst.0),
             Alu { op, dst, lhs, rhs } => write!(f, "  %{} = {op:?} %{}, {rhs}", dst.0, lhs.0),
             Cmp { op, dst, lhs, rhs } => write!(f, "  %{} = cmp {op:?} %{}, {rhs}", dst.0, lhs.0),
-            Extend { dst, src, bits, signed } => {
-                write!(f, "  %{} = {}ext{bits} %{}", dst.0, if *signed { "s" } else { "z" }, src.0)
+            Extend {
+                dst,
+                src,
+                bits,
+                signed,
+            } => {
+                write!(
+                    f,
+                    "  %{} = {}ext{bits} %{}",
+                    dst.0,
+                    if *signed { "s" } else { "z" },
+                    src.0
+                )
             }
             Label(l) => write!(f, "L{}:", l.0),
             Jump(l) => write!(f, "  goto L{}", l.0),
-            Branch { op, lhs, rhs, target } => write!(f, "  if {op:?} %{}, {rhs} goto L{}", lhs.0, target.0),
+            Branch {
+                op,
+                lhs,
+                rhs,
+                target,
+            } => write!(f, "  if {op:?} %{}, {rhs} goto L{}", lhs.0, target.0),
             Exit => write!(f, "  exit"),
-            LoadCtx { dst, offset, size } => write!(f, "  %{} = load{} ctx+{offset}", dst.0, size * 8),
-            LoadSlot { dst, slot, offset, size } => {
+            LoadCtx { dst, offset, size } => {
+                write!(f, "  %{} = load{} ctx+{offset}", dst.0, size * 8)
+            }
+            LoadSlot {
+                dst,
+                slot,
+                offset,
+                size,
+            } => {
                 write!(f, "  %{} = load{} s{}+{offset}", dst.0, size * 8, slot.0)
             }
-            StoreSlot { slot, offset, src, size } => write!(f, "  store{} s{}+{offset}, {src}", size * 8, slot.0),
+            StoreSlot {
+                slot,
+                offset,
+                src,
+                size,
+            } => write!(f, "  store{} s{}+{offset}, {src}", size * 8, slot.0),
             ZeroSlot { slot } => write!(f, "  zero s{}", slot.0),
-            CopySlot { dst, dst_offset, src, src_offset, len } => {
-                write!(f, "  copy s{}+{dst_offset} <- s{}+{src_offset}, {len}", dst.0, src.0)
+            CopySlot {
+                dst,
+                dst_offset,
+                src,
+                src_offset,
+                len,
+            } => {
+                write!(
+                    f,
+                    "  copy s{}+{dst_offset} <- s{}+{src_offset}, {len}",
+                    dst.0, src.0
+                )
             }
             Call { dst, helper, args } => {
                 write!(f, "  ")?;
@@ -206,12 +322,27 @@ impl fmt::Display for Inst {
                 }
                 write!(f, ")")
             }
-            MapRead { map, key, dst, dst_offset, len } => {
-                write!(f, "  s{}+{dst_offset} = map{}[s{}] ({len} bytes, 0 if absent)", dst.0, map.0, key.0)
+            MapRead {
+                map,
+                key,
+                dst,
+                dst_offset,
+                len,
+            } => {
+                write!(
+                    f,
+                    "  s{}+{dst_offset} = map{}[s{}] ({len} bytes, 0 if absent)",
+                    dst.0, map.0, key.0
+                )
             }
             MapUpdate { map, key, value } => write!(f, "  map{}[s{}] = s{}", map.0, key.0, value.0),
             MapDelete { map, key } => write!(f, "  delete map{}[s{}]", map.0, key.0),
-            MapAggregate { map, key, ops, init } => {
+            MapAggregate {
+                map,
+                key,
+                ops,
+                init,
+            } => {
                 write!(f, "  map{}[s{}]:", map.0, key.0)?;
                 for op in ops {
                     write!(f, " {op};")?;

@@ -4,14 +4,14 @@
 #![forbid(unsafe_code)]
 
 pub mod artifact;
+pub mod builtins;
 pub mod codegen;
 pub mod diagnostic;
 pub mod format;
 pub mod ir;
-pub mod builtins;
+pub mod kernel_info;
 pub mod probes;
 pub mod sema;
-pub mod kernel_info;
 pub mod syntax;
 pub mod types;
 pub mod value;

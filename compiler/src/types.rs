@@ -25,13 +25,25 @@ pub enum Type {
     /// A kernel stack, stored as the id of a stack-trace map entry.
     KStack,
     /// A pointer to `pointee` in the given address space.
-    Ptr { pointee: Box<Type>, space: AddrSpace },
+    Ptr {
+        pointee: Box<Type>,
+        space: AddrSpace,
+    },
 }
 
 impl Type {
-    pub const U64: Type = Type::Int { bits: 64, signed: false };
-    pub const I64: Type = Type::Int { bits: 64, signed: true };
-    pub const U32: Type = Type::Int { bits: 32, signed: false };
+    pub const U64: Type = Type::Int {
+        bits: 64,
+        signed: false,
+    };
+    pub const I64: Type = Type::Int {
+        bits: 64,
+        signed: true,
+    };
+    pub const U32: Type = Type::Int {
+        bits: 32,
+        signed: false,
+    };
 
     pub fn int(bits: u8, signed: bool) -> Type {
         Type::Int { bits, signed }
@@ -113,7 +125,9 @@ impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Type::Void => write!(f, "void"),
-            Type::Int { bits, signed } => write!(f, "{}int{}", if *signed { "" } else { "u" }, bits),
+            Type::Int { bits, signed } => {
+                write!(f, "{}int{}", if *signed { "" } else { "u" }, bits)
+            }
             Type::Str { size } => write!(f, "string[{size}]"),
             Type::KStack => write!(f, "kstack"),
             Type::Ptr { pointee, .. } => write!(f, "{pointee} *"),
@@ -181,16 +195,25 @@ mod tests {
     #[test]
     fn tuple_layout_aligns_fields() {
         let t = Type::Tuple(vec![Type::Str { size: 3 }, Type::U64, Type::int(8, true)]);
-        assert_eq!(Type::field_offsets(match &t {
-            Type::Tuple(f) => f,
-            _ => unreachable!(),
-        }), vec![0, 8, 16]);
+        assert_eq!(
+            Type::field_offsets(match &t {
+                Type::Tuple(f) => f,
+                _ => unreachable!(),
+            }),
+            vec![0, 8, 16]
+        );
         assert_eq!(t.size(), 24);
     }
 
     #[test]
     fn signed_ints_sign_extend() {
-        assert_eq!(Type::int(8, true).decode(&[0xff], &NoStacks), Value::Int(-1));
-        assert_eq!(Type::int(16, false).decode(&[0xff, 0xff], &NoStacks), Value::UInt(65535));
+        assert_eq!(
+            Type::int(8, true).decode(&[0xff], &NoStacks),
+            Value::Int(-1)
+        );
+        assert_eq!(
+            Type::int(16, false).decode(&[0xff, 0xff], &NoStacks),
+            Value::UInt(65535)
+        );
     }
 }

@@ -10,9 +10,15 @@ pub enum Value {
     /// Symbolized frames, innermost first (`symbol+offset`).
     Stack(Vec<String>),
     /// `avg()`: printed as total / count.
-    Avg { count: u64, total: i64 },
+    Avg {
+        count: u64,
+        total: i64,
+    },
     /// `stats()`: printed as `count N, average N, total N`.
-    Stats { count: u64, total: i64 },
+    Stats {
+        count: u64,
+        total: i64,
+    },
     Hist(Hist),
     Map(Map),
 }
@@ -54,9 +60,11 @@ impl Value {
         match self {
             Value::Int(v) => Some(*v as i128),
             Value::UInt(v) => Some(*v as i128),
-            Value::Avg { count, total } | Value::Stats { count, total } => {
-                Some(if *count == 0 { 0 } else { *total as i128 / *count as i128 })
-            }
+            Value::Avg { count, total } | Value::Stats { count, total } => Some(if *count == 0 {
+                0
+            } else {
+                *total as i128 / *count as i128
+            }),
             Value::Hist(h) => Some(h.buckets.iter().map(|b| b.count as i128).sum()),
             _ => None,
         }

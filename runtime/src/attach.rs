@@ -3,14 +3,20 @@
 
 use crate::error::{Result, RuntimeError};
 use crate::kernel::online_cpus;
-use aya::programs::perf_event::{PerfEventConfig, PerfEventScope, SamplePolicy, SoftwareEvent as AyaSoftware};
+use aya::programs::perf_event::{
+    PerfEventConfig, PerfEventScope, SamplePolicy, SoftwareEvent as AyaSoftware,
+};
 use aya::programs::{KProbe, PerfEvent, Program, ProgramError, RawTracePoint, TracePoint};
 use aya::Ebpf;
 use tracelet_compiler::artifact::{AttachPlan, ProbeSpec, Sample, SoftwareEvent};
 
 fn program<'a>(bpf: &'a mut Ebpf, spec: &ProbeSpec) -> Result<&'a mut Program> {
-    bpf.program_mut(&spec.symbol)
-        .ok_or_else(|| RuntimeError::for_probe(&spec.name, format!("program {} missing from the object", spec.symbol)))
+    bpf.program_mut(&spec.symbol).ok_or_else(|| {
+        RuntimeError::for_probe(
+            &spec.name,
+            format!("program {} missing from the object", spec.symbol),
+        )
+    })
 }
 
 /// Loads one program into the kernel (through the verifier) without attaching it.
@@ -21,38 +27,58 @@ pub fn load(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
         (AttachPlan::Tracepoint { .. }, Program::TracePoint(p)) => p.load(),
         (AttachPlan::PerfEvent { .. }, Program::PerfEvent(p)) => p.load(),
         (AttachPlan::Kprobe { .. }, Program::KProbe(p)) => p.load(),
-        _ => return Err(RuntimeError::for_probe(&spec.name, "program type does not match its attach plan")),
+        _ => {
+            return Err(RuntimeError::for_probe(
+                &spec.name,
+                "program type does not match its attach plan",
+            ))
+        }
     };
     result.map_err(|e| load_error(spec, e))
 }
 
 fn load_error(spec: &ProbeSpec, e: ProgramError) -> RuntimeError {
     match e {
-        ProgramError::LoadError { io_error, verifier_log } => {
+        ProgramError::LoadError {
+            io_error,
+            verifier_log,
+        } => {
             let log = format!("{verifier_log}");
             let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
             let tail = lines[lines.len().saturating_sub(12)..].join("\n");
             RuntimeError::for_probe(
                 &spec.name,
-                format!("the kernel verifier rejected the program for {} ({io_error}):\n{tail}", spec.name),
+                format!(
+                    "the kernel verifier rejected the program for {} ({io_error}):\n{tail}",
+                    spec.name
+                ),
             )
             .with_help("this is a tracelet compiler bug; please report it with the program")
         }
-        other => RuntimeError::for_probe(&spec.name, format!("cannot load the program for {}: {other}", spec.name)),
+        other => RuntimeError::for_probe(
+            &spec.name,
+            format!("cannot load the program for {}: {other}", spec.name),
+        ),
     }
 }
 
 /// Attaches a loaded program to its event.
 pub fn attach(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
     let name = spec.name.clone();
-    let fail = |e: ProgramError| RuntimeError::for_probe(&name, format!("cannot attach {name}: {}", describe(&e)));
+    let fail = |e: ProgramError| {
+        RuntimeError::for_probe(&name, format!("cannot attach {name}: {}", describe(&e)))
+    };
     match &spec.attach {
         AttachPlan::Begin | AttachPlan::End => Ok(()),
         AttachPlan::Tracepoint { category, event } => {
             let p: &mut TracePoint = program(bpf, spec)?.try_into().map_err(fail)?;
             p.attach(category, event).map(drop).map_err(fail)
         }
-        AttachPlan::PerfEvent { event, sample, one_cpu } => {
+        AttachPlan::PerfEvent {
+            event,
+            sample,
+            one_cpu,
+        } => {
             let p: &mut PerfEvent = program(bpf, spec)?.try_into().map_err(fail)?;
             let config = PerfEventConfig::Software(match event {
                 SoftwareEvent::CpuClock => AyaSoftware::CpuClock,
@@ -61,13 +87,25 @@ pub fn attach(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
                 Sample::Period(n) => SamplePolicy::Period(*n),
                 Sample::Frequency(n) => SamplePolicy::Frequency(*n),
             };
-            let cpus = if *one_cpu { vec![online_cpus().first().copied().unwrap_or(0)] } else { online_cpus() };
+            let cpus = if *one_cpu {
+                vec![online_cpus().first().copied().unwrap_or(0)]
+            } else {
+                online_cpus()
+            };
             for cpu in cpus {
-                p.attach(config, PerfEventScope::AllProcessesOneCpu { cpu }, policy, false).map_err(fail)?;
+                p.attach(
+                    config,
+                    PerfEventScope::AllProcessesOneCpu { cpu },
+                    policy,
+                    false,
+                )
+                .map_err(fail)?;
             }
             Ok(())
         }
-        AttachPlan::Kprobe { function, offset, .. } => {
+        AttachPlan::Kprobe {
+            function, offset, ..
+        } => {
             let p: &mut KProbe = program(bpf, spec)?.try_into().map_err(fail)?;
             p.attach(function, *offset).map(drop).map_err(|e| {
                 let err = fail(e);
@@ -78,7 +116,7 @@ pub fn attach(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
                         &spec.name,
                         format!("cannot attach {}: this kernel has no kprobe support (CONFIG_KPROBES is not set)", spec.name),
                     )
-                    .with_help("use a tracepoint instead (tracelet -l lists them, e.g. tracepoint:syscalls:sys_enter_*)")
+                    .with_help("use a tracepoint instead, e.g. tracepoint:syscalls:sys_enter_openat")
                 }
             })
         }
@@ -93,7 +131,12 @@ pub fn run_once(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
         .map_err(|e: ProgramError| RuntimeError::for_probe(&spec.name, e.to_string()))?;
     p.test_run(RawTracePointRunOptions::new())
         .map(drop)
-        .map_err(|e| RuntimeError::for_probe(&spec.name, format!("cannot run {}: {}", spec.name, describe(&e))))
+        .map_err(|e| {
+            RuntimeError::for_probe(
+                &spec.name,
+                format!("cannot run {}: {}", spec.name, describe(&e)),
+            )
+        })
 }
 
 /// Detaches a program from every event it is attached to.

@@ -28,7 +28,13 @@ pub struct RawMap<'a> {
 }
 
 impl RawMap<'_> {
-    fn call(&self, cmd: libc::c_long, key: *const u8, value: *const u8, flags: u64) -> io::Result<()> {
+    fn call(
+        &self,
+        cmd: libc::c_long,
+        key: *const u8,
+        value: *const u8,
+        flags: u64,
+    ) -> io::Result<()> {
         let attr = MapElemAttr {
             map_fd: self.fd.as_raw_fd() as u32,
             key: key as u64,
@@ -39,7 +45,12 @@ impl RawMap<'_> {
         // SAFETY: attr points to a valid bpf_attr prefix for the map commands;
         // key and value buffers are at least key_size and value_size bytes.
         let rc = unsafe {
-            libc::syscall(libc::SYS_bpf, cmd, &attr as *const MapElemAttr, std::mem::size_of::<MapElemAttr>())
+            libc::syscall(
+                libc::SYS_bpf,
+                cmd,
+                &attr as *const MapElemAttr,
+                std::mem::size_of::<MapElemAttr>(),
+            )
         };
         if rc < 0 {
             Err(io::Error::last_os_error())

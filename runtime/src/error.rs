@@ -12,11 +12,19 @@ pub struct RuntimeError {
 
 impl RuntimeError {
     pub fn new(message: impl Into<String>) -> Self {
-        RuntimeError { message: message.into(), probe: None, help: None }
+        RuntimeError {
+            message: message.into(),
+            probe: None,
+            help: None,
+        }
     }
 
     pub fn for_probe(probe: &str, message: impl Into<String>) -> Self {
-        RuntimeError { message: message.into(), probe: Some(probe.to_string()), help: None }
+        RuntimeError {
+            message: message.into(),
+            probe: Some(probe.to_string()),
+            help: None,
+        }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

@@ -46,7 +46,10 @@ fn install_signal_handlers() {
 /// Loads an artifact and checks every program with the verifier, attaching nothing.
 pub fn dry_run(artifact: &Artifact) -> Result<()> {
     let mut bpf = open(artifact)?;
-    artifact.probes.iter().try_for_each(|p| attach::load(&mut bpf, p))
+    artifact
+        .probes
+        .iter()
+        .try_for_each(|p| attach::load(&mut bpf, p))
 }
 
 fn open(artifact: &Artifact) -> Result<Ebpf> {
@@ -65,8 +68,11 @@ pub fn run(artifact: &Artifact, options: &RunOptions) -> Result<()> {
     for p in &artifact.probes {
         attach::load(&mut bpf, p)?;
     }
-    let ring = RingBuf::try_from(bpf.take_map("tl_output").ok_or_else(|| RuntimeError::new("no output map"))?)
-        .map_err(|e| RuntimeError::new(format!("cannot open the output ring buffer: {e}")))?;
+    let ring = RingBuf::try_from(
+        bpf.take_map("tl_output")
+            .ok_or_else(|| RuntimeError::new("no output map"))?,
+    )
+    .map_err(|e| RuntimeError::new(format!("cannot open the output ring buffer: {e}")))?;
     let stdout = std::io::stdout();
     let mut session = Session {
         artifact,
@@ -74,7 +80,8 @@ pub fn run(artifact: &Artifact, options: &RunOptions) -> Result<()> {
         ring,
         exit: false,
         lost_seen: 0,
-        ncpus: aya::util::nr_cpus().map_err(|(what, e)| RuntimeError::new(format!("{what}: {e}")))?,
+        ncpus: aya::util::nr_cpus()
+            .map_err(|(what, e)| RuntimeError::new(format!("{what}: {e}")))?,
     };
     if !options.quiet {
         session.io(|o| o.attached(artifact.probes.len()))?;
@@ -84,7 +91,11 @@ pub fn run(artifact: &Artifact, options: &RunOptions) -> Result<()> {
         attach::detach(&mut bpf, p);
     }
     result?;
-    for p in artifact.probes.iter().filter(|p| p.attach == AttachPlan::End) {
+    for p in artifact
+        .probes
+        .iter()
+        .filter(|p| p.attach == AttachPlan::End)
+    {
         attach::run_once(&mut bpf, p)?;
     }
     session.drain(&bpf)?;
@@ -121,7 +132,12 @@ impl Session<'_> {
     }
 
     fn run(&mut self, bpf: &mut Ebpf, options: &RunOptions) -> Result<()> {
-        for p in self.artifact.probes.iter().filter(|p| p.attach == AttachPlan::Begin) {
+        for p in self
+            .artifact
+            .probes
+            .iter()
+            .filter(|p| p.attach == AttachPlan::Begin)
+        {
             attach::run_once(bpf, p)?;
         }
         self.drain(bpf)?;
@@ -134,13 +150,21 @@ impl Session<'_> {
         if options.notify_attached {
             println!("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
         }
-        let has_events = self.artifact.probes.iter().any(|p| !matches!(p.attach, AttachPlan::Begin | AttachPlan::End));
+        let has_events = self
+            .artifact
+            .probes
+            .iter()
+            .any(|p| !matches!(p.attach, AttachPlan::Begin | AttachPlan::End));
         if !has_events {
             return Ok(());
         }
         let mut last_lost_check = Instant::now();
         while !self.exit && !STOP.load(Ordering::SeqCst) {
-            let mut fds = [libc::pollfd { fd: raw_fd(&self.ring), events: libc::POLLIN, revents: 0 }];
+            let mut fds = [libc::pollfd {
+                fd: raw_fd(&self.ring),
+                events: libc::POLLIN,
+                revents: 0,
+            }];
             // SAFETY: one valid pollfd; a signal interrupts the wait with EINTR, which we treat as a wakeup.
             unsafe { libc::poll(fds.as_mut_ptr(), 1, 100) };
             self.drain(bpf)?;
@@ -155,7 +179,9 @@ impl Session<'_> {
     /// Handles every record waiting in the ring buffer.
     fn drain(&mut self, bpf: &Ebpf) -> Result<()> {
         loop {
-            let Some(record) = self.ring.next().map(|item| item.to_vec()) else { return Ok(()) };
+            let Some(record) = self.ring.next().map(|item| item.to_vec()) else {
+                return Ok(());
+            };
             self.record(bpf, &record)?;
         }
     }
@@ -165,7 +191,9 @@ impl Session<'_> {
             return Ok(());
         }
         let id = u64::from_le_bytes(record[..8].try_into().expect("8 bytes")) as usize;
-        let Some(spec) = self.artifact.events.get(id) else { return Ok(()) };
+        let Some(spec) = self.artifact.events.get(id) else {
+            return Ok(());
+        };
         let stacks = Stacks { bpf };
         let args: Vec<Value> = spec_args(spec, record, &stacks);
         match &spec.action {
@@ -182,12 +210,16 @@ impl Session<'_> {
                 None => Ok(()),
             },
             Action::PrintMap { map } => {
-                let Some(sm) = ScriptMap::new(&self.artifact.maps[*map]) else { return Ok(()) };
+                let Some(sm) = ScriptMap::new(&self.artifact.maps[*map]) else {
+                    return Ok(());
+                };
                 let m = self.read_map(bpf, &sm)?;
                 self.io(|o| o.map(&m, 0, 0))
             }
             Action::ClearMap { map } | Action::ZeroMap { map } => {
-                let Some(sm) = ScriptMap::new(&self.artifact.maps[*map]) else { return Ok(()) };
+                let Some(sm) = ScriptMap::new(&self.artifact.maps[*map]) else {
+                    return Ok(());
+                };
                 let raw = raw_map(bpf, &sm, self.ncpus)?;
                 let result = match spec.action {
                     Action::ClearMap { .. } => sm.clear(&raw),
@@ -210,10 +242,19 @@ impl Session<'_> {
 
     /// Prints how many records the ring buffer dropped since last time.
     fn report_lost(&mut self, bpf: &Ebpf) -> Result<()> {
-        let Some(data) = map_data(bpf, "tl_lost") else { return Ok(()) };
-        let raw = RawMap { fd: data.fd().as_fd(), key_size: 4, value_size: 8 * self.ncpus };
+        let Some(data) = map_data(bpf, "tl_lost") else {
+            return Ok(());
+        };
+        let raw = RawMap {
+            fd: data.fd().as_fd(),
+            key_size: 4,
+            value_size: 8 * self.ncpus,
+        };
         let total: u64 = match raw.lookup(&[0u8; 4]) {
-            Ok(Some(v)) => v.chunks(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).sum(),
+            Ok(Some(v)) => v
+                .chunks(8)
+                .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .sum(),
             _ => return Ok(()),
         };
         if total > self.lost_seen {
@@ -240,29 +281,46 @@ fn raw_fd(ring: &RingBuf<MapData>) -> i32 {
 
 fn map_data<'a>(bpf: &'a Ebpf, symbol: &str) -> Option<&'a MapData> {
     match bpf.map(symbol)? {
-        Map::HashMap(d) | Map::PerCpuHashMap(d) | Map::Array(d) | Map::PerCpuArray(d) | Map::StackTraceMap(d) => {
-            Some(d)
-        }
+        Map::HashMap(d)
+        | Map::PerCpuHashMap(d)
+        | Map::Array(d)
+        | Map::PerCpuArray(d)
+        | Map::StackTraceMap(d) => Some(d),
         _ => None,
     }
 }
 
 fn raw_map<'a>(bpf: &'a Ebpf, sm: &ScriptMap, ncpus: usize) -> Result<RawMap<'a>> {
-    let data = map_data(bpf, &sm.spec.symbol).ok_or_else(|| RuntimeError::new(format!("map {} missing", sm.name)))?;
-    Ok(RawMap { fd: data.fd().as_fd(), key_size: sm.spec.key_size as usize, value_size: sm.lookup_size(ncpus) })
+    let data = map_data(bpf, &sm.spec.symbol)
+        .ok_or_else(|| RuntimeError::new(format!("map {} missing", sm.name)))?;
+    Ok(RawMap {
+        fd: data.fd().as_fd(),
+        key_size: sm.spec.key_size as usize,
+        value_size: sm.lookup_size(ncpus),
+    })
 }
 
 /// Writes CLOCK_MONOTONIC now into the start-time map, for `elapsed`.
 fn set_start_time(bpf: &mut Ebpf, artifact: &Artifact) -> Result<()> {
-    let Some(spec) = artifact.maps.iter().find(|m| m.role == MapRole::StartTime) else { return Ok(()) };
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let Some(spec) = artifact.maps.iter().find(|m| m.role == MapRole::StartTime) else {
+        return Ok(());
+    };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: ts is a valid out-pointer.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     let now = ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64;
-    let data = map_data(bpf, &spec.symbol).ok_or_else(|| RuntimeError::new("start-time map missing"))?;
-    RawMap { fd: data.fd().as_fd(), key_size: 4, value_size: 8 }
-        .update(&[0u8; 4], &now.to_le_bytes())
-        .map_err(|e| RuntimeError::new(format!("cannot set the start time: {e}")))
+    let data =
+        map_data(bpf, &spec.symbol).ok_or_else(|| RuntimeError::new("start-time map missing"))?;
+    RawMap {
+        fd: data.fd().as_fd(),
+        key_size: 4,
+        value_size: 8,
+    }
+    .update(&[0u8; 4], &now.to_le_bytes())
+    .map_err(|e| RuntimeError::new(format!("cannot set the start time: {e}")))
 }
 
 /// Symbolizes kernel stacks from the stack-trace map.
@@ -272,13 +330,21 @@ struct Stacks<'a> {
 
 impl DecodeContext for Stacks<'_> {
     fn kernel_stack(&self, id: i64) -> Vec<String> {
-        let Some(data) = map_data(self.bpf, "tl_stacks") else { return Vec::new() };
+        let Some(data) = map_data(self.bpf, "tl_stacks") else {
+            return Vec::new();
+        };
         if id < 0 {
             return Vec::new();
         }
         let frames = tracelet_compiler::sema::MAX_STACK_FRAMES as usize;
-        let raw = RawMap { fd: data.fd().as_fd(), key_size: 4, value_size: 8 * frames };
-        let Ok(Some(bytes)) = raw.lookup(&(id as u32).to_le_bytes()) else { return Vec::new() };
+        let raw = RawMap {
+            fd: data.fd().as_fd(),
+            key_size: 4,
+            value_size: 8 * frames,
+        };
+        let Ok(Some(bytes)) = raw.lookup(&(id as u32).to_le_bytes()) else {
+            return Vec::new();
+        };
         let symbols = KernelSymbols::shared().ok();
         bytes
             .chunks(8)
@@ -291,14 +357,21 @@ impl DecodeContext for Stacks<'_> {
 
 /// The local time formatted with strftime.
 fn local_time(fmt: &str) -> String {
-    let Ok(cfmt) = std::ffi::CString::new(fmt) else { return String::new() };
+    let Ok(cfmt) = std::ffi::CString::new(fmt) else {
+        return String::new();
+    };
     let mut buf = vec![0u8; 256];
     // SAFETY: time/localtime_r/strftime with valid pointers and buffer length.
     let n = unsafe {
         let t = libc::time(std::ptr::null_mut());
         let mut tm: libc::tm = std::mem::zeroed();
         libc::localtime_r(&t, &mut tm);
-        libc::strftime(buf.as_mut_ptr() as *mut libc::c_char, buf.len(), cfmt.as_ptr(), &tm)
+        libc::strftime(
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+            cfmt.as_ptr(),
+            &tm,
+        )
     };
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }

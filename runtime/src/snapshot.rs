@@ -20,9 +20,12 @@ pub struct ScriptMap<'a> {
 impl<'a> ScriptMap<'a> {
     pub fn new(spec: &'a MapSpec) -> Option<Self> {
         match &spec.role {
-            tracelet_compiler::artifact::MapRole::Script { name, keys, value } => {
-                Some(ScriptMap { spec, name, keys, value })
-            }
+            tracelet_compiler::artifact::MapRole::Script { name, keys, value } => Some(ScriptMap {
+                spec,
+                name,
+                keys,
+                value,
+            }),
             _ => None,
         }
     }
@@ -47,20 +50,36 @@ impl<'a> ScriptMap<'a> {
         let offsets = Type::field_offsets(&fields);
         let stride = (self.spec.value_size as usize).div_ceil(8) * 8;
         let decode_keys = |key: &[u8]| -> Vec<Value> {
-            self.keys.iter().zip(&offsets).map(|(t, off)| t.decode(&key[*off as usize..], cx)).collect()
+            self.keys
+                .iter()
+                .zip(&offsets)
+                .map(|(t, off)| t.decode(&key[*off as usize..], cx))
+                .collect()
         };
         let mut entries = Vec::new();
         let mut hists: BTreeMap<Vec<u8>, BTreeMap<u64, u64>> = BTreeMap::new();
         for key in raw.keys()? {
-            let Some(bytes) = raw.lookup(&key)? else { continue };
-            let cpus: Vec<&[u8]> = if self.per_cpu() { bytes.chunks(stride).collect() } else { vec![&bytes[..]] };
+            let Some(bytes) = raw.lookup(&key)? else {
+                continue;
+            };
+            let cpus: Vec<&[u8]> = if self.per_cpu() {
+                bytes.chunks(stride).collect()
+            } else {
+                vec![&bytes[..]]
+            };
             match self.value {
                 MapValue::Plain(t) => entries.push((decode_keys(&key), t.decode(&bytes, cx))),
                 MapValue::Hist { .. } | MapValue::LHist { .. } => {
                     let bucket_at = *offsets.last().expect("bucket field") as usize;
                     let bucket = read_uint(&key[bucket_at..], 8);
-                    let Value::UInt(count) = aggregates::merge(self.value, &cpus) else { continue };
-                    *hists.entry(key[..bucket_at].to_vec()).or_default().entry(bucket).or_default() += count;
+                    let Value::UInt(count) = aggregates::merge(self.value, &cpus) else {
+                        continue;
+                    };
+                    *hists
+                        .entry(key[..bucket_at].to_vec())
+                        .or_default()
+                        .entry(bucket)
+                        .or_default() += count;
                 }
                 agg => entries.push((decode_keys(&key), aggregates::merge(agg, &cpus))),
             }
@@ -74,7 +93,10 @@ impl<'a> ScriptMap<'a> {
             entries.push((decode_keys(&user_key), Value::Hist(h)));
         }
         entries.retain(|(_, v)| !is_zero_entry(v));
-        Ok(Map { name: self.name.to_string(), entries })
+        Ok(Map {
+            name: self.name.to_string(),
+            entries,
+        })
     }
 
     /// Removes every entry.

@@ -20,7 +20,16 @@ fn count_total(value: MapValue, n: Operand) -> Aggregate {
     Aggregate {
         value,
         bucket: None,
-        ops: vec![AggOp::Add { offset: 0, value: Operand::Imm(1) }, AggOp::Add { offset: 8, value: n }],
+        ops: vec![
+            AggOp::Add {
+                offset: 0,
+                value: Operand::Imm(1),
+            },
+            AggOp::Add {
+                offset: 8,
+                value: n,
+            },
+        ],
         init: vec![(0, Operand::Imm(1)), (8, n)],
     }
 }
@@ -45,51 +54,94 @@ macro_rules! aggregation {
     };
 }
 
-aggregation!(Count, "count", "count(): counts events, e.g. @[comm] = count()", |_cx, call| {
-    call.arity(0, 0)?;
-    Ok(Aggregate {
-        value: MapValue::Count,
-        bucket: None,
-        ops: vec![AggOp::Add { offset: 0, value: Operand::Imm(1) }],
-        init: vec![(0, Operand::Imm(1))],
-    })
-});
+aggregation!(
+    Count,
+    "count",
+    "count(): counts events, e.g. @[comm] = count()",
+    |_cx, call| {
+        call.arity(0, 0)?;
+        Ok(Aggregate {
+            value: MapValue::Count,
+            bucket: None,
+            ops: vec![AggOp::Add {
+                offset: 0,
+                value: Operand::Imm(1),
+            }],
+            init: vec![(0, Operand::Imm(1))],
+        })
+    }
+);
 
-aggregation!(Sum, "sum", "sum(n): adds up n, e.g. @bytes[comm] = sum(args.ret)", |cx, call| {
-    call.arity(1, 1)?;
-    let (r, ty) = cx.scalar(&call.args[0])?;
-    Ok(Aggregate {
-        value: MapValue::Sum { signed: ty.is_signed() },
-        bucket: None,
-        ops: vec![AggOp::Add { offset: 0, value: Operand::Reg(r) }],
-        init: vec![(0, Operand::Reg(r))],
-    })
-});
+aggregation!(
+    Sum,
+    "sum",
+    "sum(n): adds up n, e.g. @bytes[comm] = sum(args.ret)",
+    |cx, call| {
+        call.arity(1, 1)?;
+        let (r, ty) = cx.scalar(&call.args[0])?;
+        Ok(Aggregate {
+            value: MapValue::Sum {
+                signed: ty.is_signed(),
+            },
+            bucket: None,
+            ops: vec![AggOp::Add {
+                offset: 0,
+                value: Operand::Reg(r),
+            }],
+            init: vec![(0, Operand::Reg(r))],
+        })
+    }
+);
 
-aggregation!(Avg, "avg", "avg(n): integer average of n, e.g. @lat = avg(nsecs - @start[tid])", |cx, call| {
-    Ok(count_total(MapValue::Avg, one_int(cx, call)?))
-});
+aggregation!(
+    Avg,
+    "avg",
+    "avg(n): integer average of n, e.g. @lat = avg(nsecs - @start[tid])",
+    |cx, call| { Ok(count_total(MapValue::Avg, one_int(cx, call)?)) }
+);
 
-aggregation!(Stats, "stats", "stats(n): count, average and total of n, e.g. @ = stats(args.ret)", |cx, call| {
-    Ok(count_total(MapValue::Stats, one_int(cx, call)?))
-});
+aggregation!(
+    Stats,
+    "stats",
+    "stats(n): count, average and total of n, e.g. @ = stats(args.ret)",
+    |cx, call| { Ok(count_total(MapValue::Stats, one_int(cx, call)?)) }
+);
 
-aggregation!(Min, "min", "min(n): smallest n seen, e.g. @ = min(args.ret)", |cx, call| {
-    extreme(cx, call, MapValue::Min)
-});
+aggregation!(
+    Min,
+    "min",
+    "min(n): smallest n seen, e.g. @ = min(args.ret)",
+    |cx, call| { extreme(cx, call, MapValue::Min) }
+);
 
-aggregation!(Max, "max", "max(n): largest n seen, e.g. @ = max(args.ret)", |cx, call| {
-    extreme(cx, call, MapValue::Max)
-});
+aggregation!(
+    Max,
+    "max",
+    "max(n): largest n seen, e.g. @ = max(args.ret)",
+    |cx, call| { extreme(cx, call, MapValue::Max) }
+);
 
 fn extreme(cx: &mut Lowerer, call: &Call, value: MapValue) -> Result<Aggregate> {
     call.arity(1, 1)?;
     let (r, _) = cx.scalar(&call.args[0])?;
     let op = match value {
-        MapValue::Min => AggOp::Min { offset: 0, flag: 8, value: r },
-        _ => AggOp::Max { offset: 0, flag: 8, value: r },
+        MapValue::Min => AggOp::Min {
+            offset: 0,
+            flag: 8,
+            value: r,
+        },
+        _ => AggOp::Max {
+            offset: 0,
+            flag: 8,
+            value: r,
+        },
     };
-    Ok(Aggregate { value, bucket: None, ops: vec![op], init: vec![(0, Operand::Reg(r)), (8, Operand::Imm(1))] })
+    Ok(Aggregate {
+        value,
+        bucket: None,
+        ops: vec![op],
+        init: vec![(0, Operand::Reg(r)), (8, Operand::Imm(1))],
+    })
 }
 
 /// Merges the per-CPU values of one key into the value user space shows.
@@ -97,16 +149,33 @@ fn extreme(cx: &mut Lowerer, call: &Call, value: MapValue) -> Result<Aggregate> 
 pub fn merge(kind: &MapValue, per_cpu: &[&[u8]]) -> Value {
     let word = |b: &[u8], i: usize| read_uint(&b[i * 8..], 8);
     match kind {
-        MapValue::Count | MapValue::Hist { .. } | MapValue::LHist { .. } => {
-            Value::UInt(per_cpu.iter().map(|b| word(b, 0)).fold(0, u64::wrapping_add))
-        }
-        MapValue::Sum { signed: false } => Value::UInt(per_cpu.iter().map(|b| word(b, 0)).fold(0, u64::wrapping_add)),
-        MapValue::Sum { signed: true } => {
-            Value::Int(per_cpu.iter().map(|b| word(b, 0) as i64).fold(0, i64::wrapping_add))
-        }
+        MapValue::Count | MapValue::Hist { .. } | MapValue::LHist { .. } => Value::UInt(
+            per_cpu
+                .iter()
+                .map(|b| word(b, 0))
+                .fold(0, u64::wrapping_add),
+        ),
+        MapValue::Sum { signed: false } => Value::UInt(
+            per_cpu
+                .iter()
+                .map(|b| word(b, 0))
+                .fold(0, u64::wrapping_add),
+        ),
+        MapValue::Sum { signed: true } => Value::Int(
+            per_cpu
+                .iter()
+                .map(|b| word(b, 0) as i64)
+                .fold(0, i64::wrapping_add),
+        ),
         MapValue::Avg | MapValue::Stats => {
-            let count = per_cpu.iter().map(|b| word(b, 0)).fold(0, u64::wrapping_add);
-            let total = per_cpu.iter().map(|b| word(b, 1) as i64).fold(0, i64::wrapping_add);
+            let count = per_cpu
+                .iter()
+                .map(|b| word(b, 0))
+                .fold(0, u64::wrapping_add);
+            let total = per_cpu
+                .iter()
+                .map(|b| word(b, 1) as i64)
+                .fold(0, i64::wrapping_add);
             if *kind == MapValue::Avg {
                 Value::Avg { count, total }
             } else {
@@ -114,8 +183,15 @@ pub fn merge(kind: &MapValue, per_cpu: &[&[u8]]) -> Value {
             }
         }
         MapValue::Min | MapValue::Max => {
-            let set = per_cpu.iter().filter(|b| word(b, 1) != 0).map(|b| word(b, 0) as i64);
-            let v = if *kind == MapValue::Min { set.min() } else { set.max() };
+            let set = per_cpu
+                .iter()
+                .filter(|b| word(b, 1) != 0)
+                .map(|b| word(b, 0) as i64);
+            let v = if *kind == MapValue::Min {
+                set.min()
+            } else {
+                set.max()
+            };
             Value::Int(v.unwrap_or(0))
         }
         MapValue::Plain(_) => Value::UInt(0),
@@ -134,7 +210,10 @@ mod tests {
     fn merges_across_cpus() {
         let (a, b) = (cpu(&[2, 10]), cpu(&[1, (-4i64) as u64]));
         assert_eq!(merge(&MapValue::Count, &[&a, &b]), Value::UInt(3));
-        assert_eq!(merge(&MapValue::Stats, &[&a, &b]), Value::Stats { count: 3, total: 6 });
+        assert_eq!(
+            merge(&MapValue::Stats, &[&a, &b]),
+            Value::Stats { count: 3, total: 6 }
+        );
         let (set, unset) = (cpu(&[(-5i64) as u64, 1]), cpu(&[0, 0]));
         assert_eq!(merge(&MapValue::Min, &[&set, &unset]), Value::Int(-5));
         assert_eq!(merge(&MapValue::Max, &[&unset, &set]), Value::Int(-5));

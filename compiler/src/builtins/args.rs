@@ -24,8 +24,10 @@ impl Builtin for Args {
         Form::Variable
     }
     fn lower(&self, _: &mut Lowerer, call: &Call) -> Result<Val> {
-        Err(Diagnostic::new("type", call.span, "`args` can only be used with a field")
-            .with_help("write args.FIELD, e.g. args.filename"))
+        Err(
+            Diagnostic::new("type", call.span, "`args` can only be used with a field")
+                .with_help("write args.FIELD, e.g. args.filename"),
+        )
     }
 }
 
@@ -35,12 +37,19 @@ pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
         return Err(Diagnostic::new(
             "type",
             name.span,
-            format!("`args` is only available in tracepoint probes, not in {}", cx.probe.name),
+            format!(
+                "`args` is only available in tracepoint probes, not in {}",
+                cx.probe.name
+            ),
         ));
     };
     let space = *space;
     let Some(f) = format.fields.iter().find(|f| f.name == name.name).cloned() else {
-        let d = Diagnostic::new("name", name.span, format!("{} has no argument `{}`", cx.probe.name, name.name));
+        let d = Diagnostic::new(
+            "name",
+            name.span,
+            format!("{} has no argument `{}`", cx.probe.name, name.name),
+        );
         let names: Vec<&str> = format.fields.iter().map(|f| f.name.as_str()).collect();
         return Err(match did_you_mean(&name.name, names.iter().copied()) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
@@ -51,17 +60,37 @@ pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
         FieldKind::Int => {
             let (bits, signed) = int_type(&f);
             let r = cx.reg(Type::Int { bits, signed });
-            cx.push(Inst::LoadCtx { dst: r, offset: f.offset, size: f.size as u8 });
+            cx.push(Inst::LoadCtx {
+                dst: r,
+                offset: f.offset,
+                size: f.size as u8,
+            });
             if bits < (f.size * 8) as u8 || signed {
-                cx.push(Inst::Extend { dst: r, src: r, bits, signed });
+                cx.push(Inst::Extend {
+                    dst: r,
+                    src: r,
+                    bits,
+                    signed,
+                });
             }
             Ok(Val::Reg(r, Type::Int { bits, signed }))
         }
         FieldKind::Pointer { to_char } => {
-            let pointee = if to_char { Type::int(8, true) } else { Type::Void };
-            let ty = Type::Ptr { pointee: Box::new(pointee), space };
+            let pointee = if to_char {
+                Type::int(8, true)
+            } else {
+                Type::Void
+            };
+            let ty = Type::Ptr {
+                pointee: Box::new(pointee),
+                space,
+            };
             let r = cx.reg(ty.clone());
-            cx.push(Inst::LoadCtx { dst: r, offset: f.offset, size: 8 });
+            cx.push(Inst::LoadCtx {
+                dst: r,
+                offset: f.offset,
+                size: 8,
+            });
             Ok(Val::Reg(r, ty))
         }
         FieldKind::CharArray { len } => {
@@ -70,27 +99,42 @@ pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
             cx.push(Inst::Call {
                 dst: None,
                 helper: PROBE_READ_KERNEL,
-                args: vec![Arg::SlotAddr(slot, 0), Arg::Imm(len as i64), Arg::CtxPlus(off)],
+                args: vec![
+                    Arg::SlotAddr(slot, 0),
+                    Arg::Imm(len as i64),
+                    Arg::CtxPlus(off),
+                ],
             });
             Ok(Val::Mem(slot, Type::Str { size: len }))
         }
         FieldKind::DataLocString => {
             let size = cx.options.max_strlen;
             let loc = cx.reg(Type::U32);
-            cx.push(Inst::LoadCtx { dst: loc, offset: f.offset, size: 4 });
+            cx.push(Inst::LoadCtx {
+                dst: loc,
+                offset: f.offset,
+                size: 4,
+            });
             let off = cx.alu(AluOp::And, loc, Operand::Imm(0xffff), Type::U64);
             let slot = cx.zeroed_slot(size);
             cx.push(Inst::Call {
                 dst: None,
                 helper: PROBE_READ_KERNEL_STR,
-                args: vec![Arg::SlotAddr(slot, 0), Arg::Imm(size as i64), Arg::CtxPlus(off)],
+                args: vec![
+                    Arg::SlotAddr(slot, 0),
+                    Arg::Imm(size as i64),
+                    Arg::CtxPlus(off),
+                ],
             });
             Ok(Val::Mem(slot, Type::Str { size }))
         }
         FieldKind::Unsupported => Err(Diagnostic::new(
             "type",
             name.span,
-            format!("argument `{}` has type `{}`, which tracelet cannot read yet", f.name, f.c_type),
+            format!(
+                "argument `{}` has type `{}`, which tracelet cannot read yet",
+                f.name, f.c_type
+            ),
         )),
     }
 }
@@ -106,7 +150,9 @@ fn int_type(f: &TracepointField) -> (u8, bool) {
         "short" | "s16" | "__s16" => Some((16, true)),
         "unsigned short" | "u16" | "__u16" => Some((16, false)),
         "int" | "s32" | "__s32" | "pid_t" => Some((32, true)),
-        "unsigned int" | "unsigned" | "u32" | "__u32" | "umode_t" | "uid_t" | "gid_t" => Some((32, false)),
+        "unsigned int" | "unsigned" | "u32" | "__u32" | "umode_t" | "uid_t" | "gid_t" => {
+            Some((32, false))
+        }
         "long" | "long long" | "s64" | "__s64" | "ssize_t" | "loff_t" | "off_t" => Some((64, true)),
         "unsigned long" | "unsigned long long" | "u64" | "__u64" | "size_t" => Some((64, false)),
         _ => None,

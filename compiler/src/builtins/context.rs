@@ -40,15 +40,78 @@ fn helper_value(cx: &mut Lowerer, helper: Helper, shift: i64, mask32: bool) -> V
     Val::Reg(r, Type::U64)
 }
 
-helper_variable!(Pid, "pid", "pid: process id (tgid), e.g. /pid == 1234/", GET_CURRENT_PID_TGID, 32, false);
-helper_variable!(Tid, "tid", "tid: thread id, e.g. @start[tid] = nsecs", GET_CURRENT_PID_TGID, 0, true);
-helper_variable!(Uid, "uid", "uid: user id, e.g. /uid == 0/", GET_CURRENT_UID_GID, 0, true);
-helper_variable!(Gid, "gid", "gid: group id, e.g. @[gid] = count()", GET_CURRENT_UID_GID, 32, false);
-helper_variable!(Nsecs, "nsecs", "nsecs: monotonic nanoseconds, e.g. @start[tid] = nsecs", KTIME_GET_NS, 0, false);
-helper_variable!(Cpu, "cpu", "cpu: the current CPU, e.g. @[cpu] = count()", GET_SMP_PROCESSOR_ID, 0, false);
-helper_variable!(Cgroup, "cgroup", "cgroup: cgroup v2 id of the task, e.g. @[cgroup] = count()", GET_CURRENT_CGROUP_ID, 0, false);
-helper_variable!(Rand, "rand", "rand: a random 32-bit number, e.g. /rand % 100 == 0/", GET_PRANDOM_U32, 0, false);
-helper_variable!(Curtask, "curtask", "curtask: address of the current task_struct, e.g. printf(\"%p\\n\", curtask)", GET_CURRENT_TASK, 0, false);
+helper_variable!(
+    Pid,
+    "pid",
+    "pid: process id (tgid), e.g. /pid == 1234/",
+    GET_CURRENT_PID_TGID,
+    32,
+    false
+);
+helper_variable!(
+    Tid,
+    "tid",
+    "tid: thread id, e.g. @start[tid] = nsecs",
+    GET_CURRENT_PID_TGID,
+    0,
+    true
+);
+helper_variable!(
+    Uid,
+    "uid",
+    "uid: user id, e.g. /uid == 0/",
+    GET_CURRENT_UID_GID,
+    0,
+    true
+);
+helper_variable!(
+    Gid,
+    "gid",
+    "gid: group id, e.g. @[gid] = count()",
+    GET_CURRENT_UID_GID,
+    32,
+    false
+);
+helper_variable!(
+    Nsecs,
+    "nsecs",
+    "nsecs: monotonic nanoseconds, e.g. @start[tid] = nsecs",
+    KTIME_GET_NS,
+    0,
+    false
+);
+helper_variable!(
+    Cpu,
+    "cpu",
+    "cpu: the current CPU, e.g. @[cpu] = count()",
+    GET_SMP_PROCESSOR_ID,
+    0,
+    false
+);
+helper_variable!(
+    Cgroup,
+    "cgroup",
+    "cgroup: cgroup v2 id of the task, e.g. @[cgroup] = count()",
+    GET_CURRENT_CGROUP_ID,
+    0,
+    false
+);
+helper_variable!(
+    Rand,
+    "rand",
+    "rand: a random 32-bit number, e.g. /rand % 100 == 0/",
+    GET_PRANDOM_U32,
+    0,
+    false
+);
+helper_variable!(
+    Curtask,
+    "curtask",
+    "curtask: address of the current task_struct, e.g. printf(\"%p\\n\", curtask)",
+    GET_CURRENT_TASK,
+    0,
+    false
+);
 
 /// `elapsed`: nanoseconds since tracelet started.
 pub struct Elapsed;
@@ -68,10 +131,24 @@ impl Builtin for Elapsed {
         let key = cx.zeroed_slot(8);
         let start = cx.slot(8);
         let map = cx.runtime_maps.start;
-        cx.push(Inst::MapRead { map, key, dst: start, dst_offset: 0, len: 8 });
+        cx.push(Inst::MapRead {
+            map,
+            key,
+            dst: start,
+            dst_offset: 0,
+            len: 8,
+        });
         let s = cx.reg(Type::U64);
-        cx.push(Inst::LoadSlot { dst: s, slot: start, offset: 0, size: 8 });
-        Ok(Val::Reg(cx.alu(AluOp::Sub, now, Operand::Reg(s), Type::U64), Type::U64))
+        cx.push(Inst::LoadSlot {
+            dst: s,
+            slot: start,
+            offset: 0,
+            size: 8,
+        });
+        Ok(Val::Reg(
+            cx.alu(AluOp::Sub, now, Operand::Reg(s), Type::U64),
+            Type::U64,
+        ))
     }
 }
 

@@ -31,7 +31,11 @@ impl Builtin for Hist {
             Some(e) => {
                 let b = cx.const_int(e)?;
                 if !(0..=5).contains(&b) {
-                    return Err(Diagnostic::new("type", e.span, "hist() bits must be between 0 and 5"));
+                    return Err(Diagnostic::new(
+                        "type",
+                        e.span,
+                        "hist() bits must be between 0 and 5",
+                    ));
                 }
                 b as u8
             }
@@ -41,7 +45,10 @@ impl Builtin for Hist {
         Ok(Aggregate {
             value: MapValue::Hist { bits },
             bucket: Some(bucket),
-            ops: vec![AggOp::Add { offset: 0, value: Operand::Imm(1) }],
+            ops: vec![AggOp::Add {
+                offset: 0,
+                value: Operand::Imm(1),
+            }],
             init: vec![(0, Operand::Imm(1))],
         })
     }
@@ -52,25 +59,64 @@ fn bucket_index(cx: &mut Lowerer, n: VReg, signed: bool, bits: u8) -> VReg {
     let idx = cx.reg(Type::U64);
     let done = cx.label();
     let small_limit = 1i64 << (bits + 1);
-    cx.push(Inst::Mov { dst: idx, src: Operand::Imm(0) });
+    cx.push(Inst::Mov {
+        dst: idx,
+        src: Operand::Imm(0),
+    });
     if signed {
-        cx.push(Inst::Branch { op: CmpOp::SLt, lhs: n, rhs: Operand::Imm(0), target: done });
+        cx.push(Inst::Branch {
+            op: CmpOp::SLt,
+            lhs: n,
+            rhs: Operand::Imm(0),
+            target: done,
+        });
     }
     // Small values get one bucket each.
     let large = cx.label();
-    cx.push(Inst::Branch { op: CmpOp::UGe, lhs: n, rhs: Operand::Imm(small_limit), target: large });
-    cx.push(Inst::Alu { op: AluOp::Add, dst: idx, lhs: n, rhs: Operand::Imm(1) });
+    cx.push(Inst::Branch {
+        op: CmpOp::UGe,
+        lhs: n,
+        rhs: Operand::Imm(small_limit),
+        target: large,
+    });
+    cx.push(Inst::Alu {
+        op: AluOp::Add,
+        dst: idx,
+        lhs: n,
+        rhs: Operand::Imm(1),
+    });
     cx.push(Inst::Jump(done));
     cx.push(Inst::Label(large));
     // b = floor(log2 n) by binary search.
     let (v, b) = (cx.reg(Type::U64), cx.reg(Type::U64));
-    cx.push(Inst::Mov { dst: v, src: Operand::Reg(n) });
-    cx.push(Inst::Mov { dst: b, src: Operand::Imm(0) });
+    cx.push(Inst::Mov {
+        dst: v,
+        src: Operand::Reg(n),
+    });
+    cx.push(Inst::Mov {
+        dst: b,
+        src: Operand::Imm(0),
+    });
     for shift in [32i64, 16, 8, 4, 2, 1] {
         let skip = cx.label();
-        cx.push(Inst::Branch { op: CmpOp::ULt, lhs: v, rhs: Operand::Imm(1i64 << shift), target: skip });
-        cx.push(Inst::Alu { op: AluOp::LShr, dst: v, lhs: v, rhs: Operand::Imm(shift) });
-        cx.push(Inst::Alu { op: AluOp::Add, dst: b, lhs: b, rhs: Operand::Imm(shift) });
+        cx.push(Inst::Branch {
+            op: CmpOp::ULt,
+            lhs: v,
+            rhs: Operand::Imm(1i64 << shift),
+            target: skip,
+        });
+        cx.push(Inst::Alu {
+            op: AluOp::LShr,
+            dst: v,
+            lhs: v,
+            rhs: Operand::Imm(shift),
+        });
+        cx.push(Inst::Alu {
+            op: AluOp::Add,
+            dst: b,
+            lhs: b,
+            rhs: Operand::Imm(shift),
+        });
         cx.push(Inst::Label(skip));
     }
     // sub = (n >> (b - bits)) & (2^bits - 1)
@@ -81,7 +127,12 @@ fn bucket_index(cx: &mut Lowerer, n: VReg, signed: bool, bits: u8) -> VReg {
     let row = cx.alu(AluOp::Sub, b, Operand::Imm(bits as i64 + 1), Type::U64);
     let row = cx.alu(AluOp::Shl, row, Operand::Imm(bits as i64), Type::U64);
     let base = cx.alu(AluOp::Add, row, Operand::Imm(1 + small_limit), Type::U64);
-    cx.push(Inst::Alu { op: AluOp::Add, dst: idx, lhs: base, rhs: Operand::Reg(sub) });
+    cx.push(Inst::Alu {
+        op: AluOp::Add,
+        dst: idx,
+        lhs: base,
+        rhs: Operand::Reg(sub),
+    });
     cx.push(Inst::Label(done));
     idx
 }
@@ -115,10 +166,17 @@ pub fn value(bits: u8, counts: &BTreeMap<u64, u64>) -> HistValue {
     let buckets = (0..bucket_count(bits))
         .map(|i| {
             let (lo, hi) = bounds(i, bits);
-            Bucket { lo, hi, count: counts.get(&i).copied().unwrap_or(0) }
+            Bucket {
+                lo,
+                hi,
+                count: counts.get(&i).copied().unwrap_or(0),
+            }
         })
         .collect();
-    HistValue { kind: HistKind::Log2, buckets }
+    HistValue {
+        kind: HistKind::Log2,
+        buckets,
+    }
 }
 
 #[cfg(test)]

@@ -23,7 +23,11 @@ impl Builtin for Kstack {
     fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
         cx.maps.uses_stacks = true;
         let map = cx.runtime_maps.stacks;
-        let r = cx.call(GET_STACKID, vec![Arg::Ctx, Arg::Map(map), Arg::Imm(0)], Type::KStack);
+        let r = cx.call(
+            GET_STACKID,
+            vec![Arg::Ctx, Arg::Map(map), Arg::Imm(0)],
+            Type::KStack,
+        );
         Ok(Val::Reg(r, Type::KStack))
     }
 }

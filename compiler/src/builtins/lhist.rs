@@ -24,31 +24,71 @@ impl Builtin for Lhist {
     }
     fn aggregate(&self, cx: &mut Lowerer, call: &Call) -> Result<Aggregate> {
         call.arity(4, 4)?;
-        let (min, max, step) = (cx.const_int(&call.args[1])?, cx.const_int(&call.args[2])?, cx.const_int(&call.args[3])?);
+        let (min, max, step) = (
+            cx.const_int(&call.args[1])?,
+            cx.const_int(&call.args[2])?,
+            cx.const_int(&call.args[3])?,
+        );
         if min < 0 || max <= min || step < 1 {
-            return Err(Diagnostic::new("type", call.span, "lhist() needs 0 <= min < max and step >= 1"));
+            return Err(Diagnostic::new(
+                "type",
+                call.span,
+                "lhist() needs 0 <= min < max and step >= 1",
+            ));
         }
         let buckets = (max - min) / step;
-        if buckets > 1000 || buckets < 1 {
-            return Err(Diagnostic::new("type", call.span, "lhist() must have between 1 and 1000 buckets"));
+        if !(1..=1000).contains(&buckets) {
+            return Err(Diagnostic::new(
+                "type",
+                call.span,
+                "lhist() must have between 1 and 1000 buckets",
+            ));
         }
         let (n, _) = cx.scalar(&call.args[0])?;
         let idx = cx.reg(Type::U64);
         let (done, over) = (cx.label(), cx.label());
-        cx.push(Inst::Mov { dst: idx, src: Operand::Imm(0) });
-        cx.push(Inst::Branch { op: CmpOp::SLt, lhs: n, rhs: Operand::Imm(min), target: done });
-        cx.push(Inst::Branch { op: CmpOp::SGe, lhs: n, rhs: Operand::Imm(min + buckets * step), target: over });
+        cx.push(Inst::Mov {
+            dst: idx,
+            src: Operand::Imm(0),
+        });
+        cx.push(Inst::Branch {
+            op: CmpOp::SLt,
+            lhs: n,
+            rhs: Operand::Imm(min),
+            target: done,
+        });
+        cx.push(Inst::Branch {
+            op: CmpOp::SGe,
+            lhs: n,
+            rhs: Operand::Imm(min + buckets * step),
+            target: over,
+        });
         let off = cx.alu(AluOp::Sub, n, Operand::Imm(min), Type::U64);
         let q = cx.alu(AluOp::UDiv, off, Operand::Imm(step), Type::U64);
-        cx.push(Inst::Alu { op: AluOp::Add, dst: idx, lhs: q, rhs: Operand::Imm(1) });
+        cx.push(Inst::Alu {
+            op: AluOp::Add,
+            dst: idx,
+            lhs: q,
+            rhs: Operand::Imm(1),
+        });
         cx.push(Inst::Jump(done));
         cx.push(Inst::Label(over));
-        cx.push(Inst::Mov { dst: idx, src: Operand::Imm(buckets + 1) });
+        cx.push(Inst::Mov {
+            dst: idx,
+            src: Operand::Imm(buckets + 1),
+        });
         cx.push(Inst::Label(done));
         Ok(Aggregate {
-            value: MapValue::LHist { min, max: min + buckets * step, step },
+            value: MapValue::LHist {
+                min,
+                max: min + buckets * step,
+                step,
+            },
             bucket: Some(idx),
-            ops: vec![AggOp::Add { offset: 0, value: Operand::Imm(1) }],
+            ops: vec![AggOp::Add {
+                offset: 0,
+                value: Operand::Imm(1),
+            }],
             init: vec![(0, Operand::Imm(1))],
         })
     }
@@ -62,10 +102,20 @@ pub fn value(min: i64, max: i64, step: i64, counts: &BTreeMap<u64, u64>) -> Hist
             let (lo, hi) = match i {
                 0 => (None, Some(min)),
                 i if i == k + 1 => (Some(max), None),
-                i => (Some(min + (i as i64 - 1) * step), Some(min + i as i64 * step)),
+                i => (
+                    Some(min + (i as i64 - 1) * step),
+                    Some(min + i as i64 * step),
+                ),
             };
-            Bucket { lo, hi, count: counts.get(&i).copied().unwrap_or(0) }
+            Bucket {
+                lo,
+                hi,
+                count: counts.get(&i).copied().unwrap_or(0),
+            }
         })
         .collect();
-    HistValue { kind: HistKind::Linear { step: step as u64 }, buckets }
+    HistValue {
+        kind: HistKind::Linear { step: step as u64 },
+        buckets,
+    }
 }

@@ -24,11 +24,20 @@ impl Builtin for Delete {
         call.arity(1, 1)?;
         let arg = &call.args[0];
         let ExprKind::Map(m) = &arg.kind else {
-            return Err(Diagnostic::new("type", arg.span, "delete() expects a map element such as @m[k]"));
+            return Err(Diagnostic::new(
+                "type",
+                arg.span,
+                "delete() expects a map element such as @m[k]",
+            ));
         };
-        if matches!(cx.maps.get(&m.name).and_then(|i| i.value.as_ref()), Some(v) if v.has_bucket_key()) {
-            return Err(Diagnostic::new("type", arg.span, "delete() of one histogram key is not supported yet")
-                .with_help("use clear() to empty the whole map"));
+        if matches!(cx.maps.get(&m.name).and_then(|i| i.value.as_ref()), Some(v) if v.has_bucket_key())
+        {
+            return Err(Diagnostic::new(
+                "type",
+                arg.span,
+                "delete() of one histogram key is not supported yet",
+            )
+            .with_help("use clear() to empty the whole map"));
         }
         let map = cx.maps.id(&m.name, m.span);
         let key = cx.map_key(map, m)?;
@@ -78,4 +87,3 @@ impl Builtin for Zero {
         map_action(cx, call, |map| Action::ZeroMap { map })
     }
 }
-

@@ -41,12 +41,19 @@ impl Call<'_> {
     pub fn arity(&self, min: usize, max: usize) -> Result<()> {
         let n = self.args.len();
         if n < min || n > max {
-            let expected = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+            let expected = if min == max {
+                format!("{min}")
+            } else {
+                format!("{min} to {max}")
+            };
             let s = if max == 1 { "" } else { "s" };
             return Err(Diagnostic::new(
                 "type",
                 self.span,
-                format!("{}() takes {expected} argument{s}, but {n} were given", self.name),
+                format!(
+                    "{}() takes {expected} argument{s}, but {n} were given",
+                    self.name
+                ),
             ));
         }
         Ok(())
@@ -73,12 +80,20 @@ pub trait Builtin: Sync {
     /// Lowers a variable or function use to a value (`Type::Void` for none).
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
         let _ = cx;
-        Err(Diagnostic::new("type", call.span, format!("{} cannot be used here", call.name)))
+        Err(Diagnostic::new(
+            "type",
+            call.span,
+            format!("{} cannot be used here", call.name),
+        ))
     }
     /// Lowers an aggregation assigned to a map.
     fn aggregate(&self, cx: &mut Lowerer, call: &Call) -> Result<Aggregate> {
         let _ = cx;
-        Err(Diagnostic::new("type", call.span, format!("{} is not an aggregation", call.name)))
+        Err(Diagnostic::new(
+            "type",
+            call.span,
+            format!("{} is not an aggregation", call.name),
+        ))
     }
 }
 
@@ -125,19 +140,58 @@ pub fn find(name: &str) -> Option<&'static dyn Builtin> {
 pub mod helpers {
     use super::Helper;
 
-    pub const MAP_LOOKUP_ELEM: Helper = Helper { id: 1, name: "map_lookup_elem" };
-    pub const KTIME_GET_NS: Helper = Helper { id: 5, name: "ktime_get_ns" };
-    pub const GET_PRANDOM_U32: Helper = Helper { id: 7, name: "get_prandom_u32" };
-    pub const GET_SMP_PROCESSOR_ID: Helper = Helper { id: 8, name: "get_smp_processor_id" };
-    pub const GET_CURRENT_PID_TGID: Helper = Helper { id: 14, name: "get_current_pid_tgid" };
-    pub const GET_CURRENT_UID_GID: Helper = Helper { id: 15, name: "get_current_uid_gid" };
-    pub const GET_CURRENT_COMM: Helper = Helper { id: 16, name: "get_current_comm" };
-    pub const GET_STACKID: Helper = Helper { id: 27, name: "get_stackid" };
-    pub const GET_CURRENT_TASK: Helper = Helper { id: 35, name: "get_current_task" };
-    pub const GET_CURRENT_CGROUP_ID: Helper = Helper { id: 80, name: "get_current_cgroup_id" };
-    pub const PROBE_READ_KERNEL: Helper = Helper { id: 113, name: "probe_read_kernel" };
-    pub const PROBE_READ_USER_STR: Helper = Helper { id: 114, name: "probe_read_user_str" };
-    pub const PROBE_READ_KERNEL_STR: Helper = Helper { id: 115, name: "probe_read_kernel_str" };
+    pub const MAP_LOOKUP_ELEM: Helper = Helper {
+        id: 1,
+        name: "map_lookup_elem",
+    };
+    pub const KTIME_GET_NS: Helper = Helper {
+        id: 5,
+        name: "ktime_get_ns",
+    };
+    pub const GET_PRANDOM_U32: Helper = Helper {
+        id: 7,
+        name: "get_prandom_u32",
+    };
+    pub const GET_SMP_PROCESSOR_ID: Helper = Helper {
+        id: 8,
+        name: "get_smp_processor_id",
+    };
+    pub const GET_CURRENT_PID_TGID: Helper = Helper {
+        id: 14,
+        name: "get_current_pid_tgid",
+    };
+    pub const GET_CURRENT_UID_GID: Helper = Helper {
+        id: 15,
+        name: "get_current_uid_gid",
+    };
+    pub const GET_CURRENT_COMM: Helper = Helper {
+        id: 16,
+        name: "get_current_comm",
+    };
+    pub const GET_STACKID: Helper = Helper {
+        id: 27,
+        name: "get_stackid",
+    };
+    pub const GET_CURRENT_TASK: Helper = Helper {
+        id: 35,
+        name: "get_current_task",
+    };
+    pub const GET_CURRENT_CGROUP_ID: Helper = Helper {
+        id: 80,
+        name: "get_current_cgroup_id",
+    };
+    pub const PROBE_READ_KERNEL: Helper = Helper {
+        id: 113,
+        name: "probe_read_kernel",
+    };
+    pub const PROBE_READ_USER_STR: Helper = Helper {
+        id: 114,
+        name: "probe_read_user_str",
+    };
+    pub const PROBE_READ_KERNEL_STR: Helper = Helper {
+        id: 115,
+        name: "probe_read_kernel_str",
+    };
 }
 
 #[cfg(test)]
@@ -149,7 +203,11 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for b in BUILTINS {
             assert!(seen.insert(b.name()), "duplicate builtin {}", b.name());
-            assert!(b.doc().contains(b.name()), "{} doc lacks an example", b.name());
+            assert!(
+                b.doc().contains(b.name()),
+                "{} doc lacks an example",
+                b.name()
+            );
         }
     }
 }

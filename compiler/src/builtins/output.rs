@@ -12,7 +12,11 @@ use crate::types::Type;
 fn literal<'a>(e: &'a Expr, what: &str) -> Result<&'a [u8]> {
     match &e.kind {
         ExprKind::Str(s) => Ok(s),
-        _ => Err(Diagnostic::new("type", e.span, format!("{what} must be a string literal"))),
+        _ => Err(Diagnostic::new(
+            "type",
+            e.span,
+            format!("{what} must be a string literal"),
+        )),
     }
 }
 
@@ -30,16 +34,27 @@ impl Builtin for Printf {
     }
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
         if call.args.is_empty() {
-            return Err(Diagnostic::new("type", call.span, "printf() needs a format string"));
+            return Err(Diagnostic::new(
+                "type",
+                call.span,
+                "printf() needs a format string",
+            ));
         }
         let fmt_expr = &call.args[0];
         let text = String::from_utf8_lossy(literal(fmt_expr, "printf's format")?).into_owned();
         let format = Format::parse(&text).map_err(|e| {
             let start = fmt_expr.span.start + 1;
-            Diagnostic::new("format", Span::new(start + e.start, start + e.end.max(e.start + 1)), e.message)
+            Diagnostic::new(
+                "format",
+                Span::new(start + e.start, start + e.end.max(e.start + 1)),
+                e.message,
+            )
         })?;
         let args = &call.args[1..];
-        let vals = args.iter().map(|a| cx.expr(a)).collect::<Result<Vec<_>>>()?;
+        let vals = args
+            .iter()
+            .map(|a| cx.expr(a))
+            .collect::<Result<Vec<_>>>()?;
         let types: Vec<Type> = vals.iter().map(|v| v.ty().clone()).collect();
         format.check_args(&types).map_err(|(i, msg)| {
             let span = args.get(i).map_or(call.span, |a| a.span);
@@ -71,7 +86,11 @@ impl Builtin for Print {
         } else {
             let v = cx.expr(arg)?;
             if v.ty() == &Type::Void {
-                return Err(Diagnostic::new("type", arg.span, "this expression has no value to print"));
+                return Err(Diagnostic::new(
+                    "type",
+                    arg.span,
+                    "this expression has no value to print",
+                ));
             }
             cx.event(Action::PrintValue, &[v])?;
         }

@@ -27,7 +27,11 @@ impl Builtin for Str {
             Some(e) => {
                 let n = cx.const_int(e)?;
                 if n < 1 {
-                    return Err(Diagnostic::new("type", e.span, "str() length must be at least 1"));
+                    return Err(Diagnostic::new(
+                        "type",
+                        e.span,
+                        "str() length must be at least 1",
+                    ));
                 }
                 (n as u32).saturating_add(1).min(max)
             }
@@ -37,7 +41,13 @@ impl Builtin for Str {
             Val::Mem(src, Type::Str { size: have }) => {
                 let slot = cx.zeroed_slot(size);
                 let len = have.min(size - 1);
-                cx.push(Inst::CopySlot { dst: slot, dst_offset: 0, src, src_offset: 0, len });
+                cx.push(Inst::CopySlot {
+                    dst: slot,
+                    dst_offset: 0,
+                    src,
+                    src_offset: 0,
+                    len,
+                });
                 Ok(Val::Mem(slot, Type::Str { size }))
             }
             Val::Reg(r, ty) if ty.is_scalar() => {

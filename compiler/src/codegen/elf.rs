@@ -5,7 +5,10 @@
 use super::emit::Program;
 use crate::artifact::MapSpec;
 use object::write::{Object, Relocation, Symbol, SymbolSection};
-use object::{Architecture, BinaryFormat, Endianness, RelocationFlags, SectionKind, SymbolFlags, SymbolKind, SymbolScope};
+use object::{
+    Architecture, BinaryFormat, Endianness, RelocationFlags, SectionKind, SymbolFlags, SymbolKind,
+    SymbolScope,
+};
 
 /// One program to place in the object.
 pub struct ElfProgram<'a> {
@@ -25,10 +28,18 @@ pub fn write_elf(maps: &[MapSpec], programs: &[ElfProgram]) -> Result<Vec<u8>, S
     let maps_section = obj.add_section(Vec::new(), b"maps".to_vec(), SectionKind::Data);
     let mut map_symbols = Vec::with_capacity(maps.len());
     for map in maps {
-        let def: Vec<u8> = [map.kind.bpf_type(), map.key_size, map.value_size, map.max_entries, 0, 0, 0]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        let def: Vec<u8> = [
+            map.kind.bpf_type(),
+            map.key_size,
+            map.value_size,
+            map.max_entries,
+            0,
+            0,
+            0,
+        ]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
         let offset = obj.append_section_data(maps_section, &def, 4);
         map_symbols.push(obj.add_symbol(Symbol {
             name: map.symbol.as_bytes().to_vec(),
@@ -66,7 +77,9 @@ pub fn write_elf(maps: &[MapSpec], programs: &[ElfProgram]) -> Result<Vec<u8>, S
                     offset: offset + *at as u64 * 8,
                     symbol: map_symbols[map.0],
                     addend: 0,
-                    flags: RelocationFlags::Elf { r_type: object::elf::R_BPF_64_64 },
+                    flags: RelocationFlags::Elf {
+                        r_type: object::elf::R_BPF_64_64,
+                    },
                 },
             )
             .map_err(|e| e.to_string())?;

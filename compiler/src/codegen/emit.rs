@@ -62,7 +62,10 @@ pub fn emit(func: &Function, maps: RuntimeMaps) -> Result<Program, String> {
         ));
     }
     let mut e = Emitter {
-        out: Program { stack: offset as u32, ..Default::default() },
+        out: Program {
+            stack: offset as u32,
+            ..Default::default()
+        },
         alloc,
         slot_base,
         spill_base,
@@ -233,7 +236,12 @@ impl Emitter<'_> {
                 self.push(Insn::mov(R0, Src::Imm(0)));
                 self.write(*dst, R0);
             }
-            Inst::Extend { dst, src, bits, signed } => {
+            Inst::Extend {
+                dst,
+                src,
+                bits,
+                signed,
+            } => {
                 self.read_into(*src, R0);
                 if *bits < 64 {
                     let shift = 64 - *bits as i32;
@@ -245,7 +253,12 @@ impl Emitter<'_> {
             }
             Inst::Label(l) => self.place(*l),
             Inst::Jump(l) => self.jump_to(Insn::jump(Jmp::Ja, 0, Src::Imm(0), 0), *l),
-            Inst::Branch { op, lhs, rhs, target } => {
+            Inst::Branch {
+                op,
+                lhs,
+                rhs,
+                target,
+            } => {
                 let l = self.read(*lhs, R1);
                 let r = self.src(*rhs, R2);
                 self.jump_to(Insn::jump(jmp(*op), l, r, 0), *target);
@@ -255,12 +268,22 @@ impl Emitter<'_> {
                 self.push(Insn::load(*size, R0, R6, *offset as i16));
                 self.write(*dst, R0);
             }
-            Inst::LoadSlot { dst, slot, offset, size } => {
+            Inst::LoadSlot {
+                dst,
+                slot,
+                offset,
+                size,
+            } => {
                 let off = self.slot_off(*slot, *offset);
                 self.push(Insn::load(*size, R0, FP, off));
                 self.write(*dst, R0);
             }
-            Inst::StoreSlot { slot, offset, src, size } => self.store(*slot, *offset, *src, *size),
+            Inst::StoreSlot {
+                slot,
+                offset,
+                src,
+                size,
+            } => self.store(*slot, *offset, *src, *size),
             Inst::ZeroSlot { slot } => {
                 let words = self.func.slots[slot.0 as usize].div_ceil(8);
                 self.push(Insn::mov(R0, Src::Imm(0)));
@@ -269,7 +292,13 @@ impl Emitter<'_> {
                     self.push(Insn::store(8, FP, off, R0));
                 }
             }
-            Inst::CopySlot { dst, dst_offset, src, src_offset, len } => {
+            Inst::CopySlot {
+                dst,
+                dst_offset,
+                src,
+                src_offset,
+                len,
+            } => {
                 let d = self.slot_off(*dst, *dst_offset);
                 let s = self.slot_off(*src, *src_offset);
                 self.copy(FP, s, FP, d, *len);
@@ -281,16 +310,32 @@ impl Emitter<'_> {
                     self.write(*d, R0);
                 }
             }
-            Inst::MapRead { map, key, dst, dst_offset, len } => self.map_read(*map, *key, *dst, *dst_offset, *len),
+            Inst::MapRead {
+                map,
+                key,
+                dst,
+                dst_offset,
+                len,
+            } => self.map_read(*map, *key, *dst, *dst_offset, *len),
             Inst::MapUpdate { map, key, value } => {
-                self.call_args(&[Arg::Map(*map), Arg::SlotAddr(*key, 0), Arg::SlotAddr(*value, 0), Arg::Imm(0)]);
+                self.call_args(&[
+                    Arg::Map(*map),
+                    Arg::SlotAddr(*key, 0),
+                    Arg::SlotAddr(*value, 0),
+                    Arg::Imm(0),
+                ]);
                 self.push(Insn::call(MAP_UPDATE));
             }
             Inst::MapDelete { map, key } => {
                 self.call_args(&[Arg::Map(*map), Arg::SlotAddr(*key, 0)]);
                 self.push(Insn::call(3));
             }
-            Inst::MapAggregate { map, key, ops, init } => self.aggregate(*map, *key, ops, *init),
+            Inst::MapAggregate {
+                map,
+                key,
+                ops,
+                init,
+            } => self.aggregate(*map, *key, ops, *init),
             Inst::Output { slot, len } => self.output(*slot, *len),
         }
     }
@@ -330,12 +375,21 @@ impl Emitter<'_> {
         self.push(Insn::jump(Jmp::Jsge, R0, Src::Imm(0), 2));
         self.push(Insn::neg(R0));
         self.push(Insn::alu(Alu::Xor, R2, Src::Imm(1)));
-        self.push(Insn::jump(Jmp::Jsge, R1, Src::Imm(0), if modulo { 1 } else { 2 }));
+        self.push(Insn::jump(
+            Jmp::Jsge,
+            R1,
+            Src::Imm(0),
+            if modulo { 1 } else { 2 },
+        ));
         self.push(Insn::neg(R1));
         if !modulo {
             self.push(Insn::alu(Alu::Xor, R2, Src::Imm(1)));
         }
-        self.push(Insn::alu(if modulo { Alu::Mod } else { Alu::Div }, R0, Src::Reg(R1)));
+        self.push(Insn::alu(
+            if modulo { Alu::Mod } else { Alu::Div },
+            R0,
+            Src::Reg(R1),
+        ));
         self.push(Insn::jump(Jmp::Jeq, R2, Src::Imm(0), 1));
         self.push(Insn::neg(R0));
     }
@@ -425,8 +479,21 @@ impl Emitter<'_> {
                     self.push(Insn::alu(Alu::Add, R2, v));
                     self.push(Insn::store(8, R0, offset as i16, R2));
                 }
-                AggOp::Min { offset, flag, value } | AggOp::Max { offset, flag, value } => {
-                    let keep = if matches!(op, AggOp::Min { .. }) { Jmp::Jsge } else { Jmp::Jsle };
+                AggOp::Min {
+                    offset,
+                    flag,
+                    value,
+                }
+                | AggOp::Max {
+                    offset,
+                    flag,
+                    value,
+                } => {
+                    let keep = if matches!(op, AggOp::Min { .. }) {
+                        Jmp::Jsge
+                    } else {
+                        Jmp::Jsle
+                    };
                     let v = self.read(value, R1);
                     self.push(Insn::load(8, R2, R0, flag as i16));
                     self.push(Insn::jump(Jmp::Jeq, R2, Src::Imm(0), 2));
@@ -439,7 +506,12 @@ impl Emitter<'_> {
         }
         self.jump_to(Insn::jump(Jmp::Ja, 0, Src::Imm(0), 0), done);
         self.place(absent);
-        self.call_args(&[Arg::Map(map), Arg::SlotAddr(key, 0), Arg::SlotAddr(init, 0), Arg::Imm(BPF_NOEXIST as i64)]);
+        self.call_args(&[
+            Arg::Map(map),
+            Arg::SlotAddr(key, 0),
+            Arg::SlotAddr(init, 0),
+            Arg::Imm(BPF_NOEXIST as i64),
+        ]);
         self.push(Insn::call(MAP_UPDATE));
         self.place(done);
     }
@@ -447,7 +519,12 @@ impl Emitter<'_> {
     fn output(&mut self, slot: Slot, len: u32) {
         let done = self.new_label();
         let maps = self.maps;
-        self.call_args(&[Arg::Map(maps.output), Arg::SlotAddr(slot, 0), Arg::Imm(len as i64), Arg::Imm(0)]);
+        self.call_args(&[
+            Arg::Map(maps.output),
+            Arg::SlotAddr(slot, 0),
+            Arg::Imm(len as i64),
+            Arg::Imm(0),
+        ]);
         self.push(Insn::call(RINGBUF_OUTPUT));
         self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), done);
         self.push(Insn::store_imm(8, FP, self.scratch as i16, 0));

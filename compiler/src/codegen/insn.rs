@@ -92,7 +92,13 @@ fn size_bytes(code: u8) -> u8 {
 
 impl Insn {
     fn new(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> Insn {
-        Insn { code, dst, src, off, imm }
+        Insn {
+            code,
+            dst,
+            src,
+            off,
+            imm,
+        }
     }
 
     pub fn alu(op: Alu, dst: u8, src: Src) -> Insn {
@@ -188,9 +194,25 @@ impl fmt::Display for Insn {
                 };
                 write!(f, "r{d} {sym} {}", operand(self.code))
             }
-            LDX => write!(f, "r{d} = *(u{} *)(r{s} {:+})", size_bytes(self.code) * 8, self.off),
-            STX => write!(f, "*(u{} *)(r{d} {:+}) = r{s}", size_bytes(self.code) * 8, self.off),
-            ST => write!(f, "*(u{} *)(r{d} {:+}) = {}", size_bytes(self.code) * 8, self.off, self.imm),
+            LDX => write!(
+                f,
+                "r{d} = *(u{} *)(r{s} {:+})",
+                size_bytes(self.code) * 8,
+                self.off
+            ),
+            STX => write!(
+                f,
+                "*(u{} *)(r{d} {:+}) = r{s}",
+                size_bytes(self.code) * 8,
+                self.off
+            ),
+            ST => write!(
+                f,
+                "*(u{} *)(r{d} {:+}) = {}",
+                size_bytes(self.code) * 8,
+                self.off,
+                self.imm
+            ),
             LD if self.code == 0x18 => {
                 if s == 1 {
                     write!(f, "r{d} = map[fd {}]", self.imm)
@@ -217,7 +239,12 @@ impl fmt::Display for Insn {
                             0xc0 => "s<",
                             _ => "s<=",
                         };
-                        write!(f, "if r{d} {sym} {} goto {:+}", operand(self.code), self.off)
+                        write!(
+                            f,
+                            "if r{d} {sym} {} goto {:+}",
+                            operand(self.code),
+                            self.off
+                        )
                     }
                 }
             }
@@ -235,6 +262,9 @@ mod tests {
         let mut out = Vec::new();
         Insn::mov(R1, Src::Imm(-1)).encode(&mut out);
         Insn::load(8, R0, FP, -8).encode(&mut out);
-        assert_eq!(out, [0xb7, 0x01, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x79, 0xa0, 0xf8, 0xff, 0, 0, 0, 0]);
+        assert_eq!(
+            out,
+            [0xb7, 0x01, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x79, 0xa0, 0xf8, 0xff, 0, 0, 0, 0]
+        );
     }
 }

@@ -115,8 +115,15 @@ pub fn for_each_reg(inst: &Inst, mut f: impl FnMut(VReg)) {
                 }
             }
         }
-        Label(_) | Jump(_) | Exit | ZeroSlot { .. } | CopySlot { .. } | MapRead { .. } | MapUpdate { .. }
-        | MapDelete { .. } | Output { .. } => {}
+        Label(_)
+        | Jump(_)
+        | Exit
+        | ZeroSlot { .. }
+        | CopySlot { .. }
+        | MapRead { .. }
+        | MapUpdate { .. }
+        | MapDelete { .. }
+        | Output { .. } => {}
     }
 }
 
@@ -127,9 +134,15 @@ mod tests {
 
     #[test]
     fn registers_are_reused_after_their_interval() {
-        let mut func = Function { regs: vec![Type::U64; 5], ..Default::default() };
+        let mut func = Function {
+            regs: vec![Type::U64; 5],
+            ..Default::default()
+        };
         for i in 0..5 {
-            func.insts.push(Inst::Mov { dst: VReg(i), src: Operand::Imm(1) });
+            func.insts.push(Inst::Mov {
+                dst: VReg(i),
+                src: Operand::Imm(1),
+            });
             func.insts.push(Inst::StoreSlot {
                 slot: crate::ir::Slot(0),
                 offset: 0,
@@ -144,9 +157,15 @@ mod tests {
 
     #[test]
     fn overlapping_registers_spill() {
-        let mut func = Function { regs: vec![Type::U64; 5], ..Default::default() };
+        let mut func = Function {
+            regs: vec![Type::U64; 5],
+            ..Default::default()
+        };
         for i in 0..5 {
-            func.insts.push(Inst::Mov { dst: VReg(i), src: Operand::Imm(1) });
+            func.insts.push(Inst::Mov {
+                dst: VReg(i),
+                src: Operand::Imm(1),
+            });
         }
         for i in 0..5 {
             func.insts.push(Inst::Branch {

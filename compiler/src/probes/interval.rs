@@ -15,7 +15,12 @@ impl Provider for Interval {
     fn doc(&self) -> &'static str {
         "interval:s:1 { print(@); clear(@); }: fires on one CPU at a fixed rate (s, ms, us, hz)"
     }
-    fn expand(&self, parts: &[&str], ap: &AttachPoint, _: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+    fn expand(
+        &self,
+        parts: &[&str],
+        ap: &AttachPoint,
+        _: &dyn KernelInfo,
+    ) -> Result<Vec<ProbeInstance>> {
         let r = rate(parts, ap, "interval:s|ms|us|hz:N")?;
         let sample = match r {
             Rate::PeriodNs(ns) => Sample::Period(ns),
@@ -24,7 +29,11 @@ impl Provider for Interval {
         Ok(vec![ProbeInstance {
             name: format!("interval:{}", parts.join(":")),
             section: "perf_event",
-            attach: AttachPlan::PerfEvent { event: SoftwareEvent::CpuClock, sample, one_cpu: true },
+            attach: AttachPlan::PerfEvent {
+                event: SoftwareEvent::CpuClock,
+                sample,
+                one_cpu: true,
+            },
             context: ProbeContext::None,
         }])
     }

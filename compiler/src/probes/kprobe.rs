@@ -11,25 +11,42 @@ pub struct Kprobe;
 pub struct Kretprobe;
 
 fn kprobe(parts: &[&str], ap: &AttachPoint, ret: bool) -> Result<Vec<ProbeInstance>> {
-    let usage = if ret { "kretprobe:FUNCTION" } else { "kprobe:FUNCTION[+OFFSET]" };
+    let usage = if ret {
+        "kretprobe:FUNCTION"
+    } else {
+        "kprobe:FUNCTION[+OFFSET]"
+    };
     let [target] = parts else {
-        return Err(bad_attach(ap, format!("`{}` has the wrong number of parts", ap.text), usage));
+        return Err(bad_attach(
+            ap,
+            format!("`{}` has the wrong number of parts", ap.text),
+            usage,
+        ));
     };
     let (function, offset) = match target.split_once('+') {
         Some((f, off)) if !ret => {
-            let off = parse_offset(off).ok_or_else(|| bad_attach(ap, format!("bad offset `{off}`"), usage))?;
+            let off = parse_offset(off)
+                .ok_or_else(|| bad_attach(ap, format!("bad offset `{off}`"), usage))?;
             (f, off)
         }
         _ => (*target, 0),
     };
     if function.is_empty() || function.contains('*') {
-        return Err(bad_attach(ap, "kprobe wildcards are not supported yet", usage));
+        return Err(bad_attach(
+            ap,
+            "kprobe wildcards are not supported yet",
+            usage,
+        ));
     }
     let kind = if ret { "kretprobe" } else { "kprobe" };
     Ok(vec![ProbeInstance {
         name: format!("{kind}:{target}"),
         section: if ret { "kretprobe" } else { "kprobe" },
-        attach: AttachPlan::Kprobe { function: function.into(), offset, ret },
+        attach: AttachPlan::Kprobe {
+            function: function.into(),
+            offset,
+            ret,
+        },
         context: ProbeContext::None,
     }])
 }
@@ -48,7 +65,12 @@ impl Provider for Kprobe {
     fn doc(&self) -> &'static str {
         "kprobe:vfs_read { @[comm] = count(); }: entry of a kernel function"
     }
-    fn expand(&self, parts: &[&str], ap: &AttachPoint, _: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+    fn expand(
+        &self,
+        parts: &[&str],
+        ap: &AttachPoint,
+        _: &dyn KernelInfo,
+    ) -> Result<Vec<ProbeInstance>> {
         kprobe(parts, ap, false)
     }
 }
@@ -60,7 +82,12 @@ impl Provider for Kretprobe {
     fn doc(&self) -> &'static str {
         "kretprobe:vfs_read { @[comm] = count(); }: return of a kernel function"
     }
-    fn expand(&self, parts: &[&str], ap: &AttachPoint, _: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+    fn expand(
+        &self,
+        parts: &[&str],
+        ap: &AttachPoint,
+        _: &dyn KernelInfo,
+    ) -> Result<Vec<ProbeInstance>> {
         kprobe(parts, ap, true)
     }
 }

@@ -30,7 +30,10 @@ pub struct ProbeInstance {
 pub enum ProbeContext {
     None,
     /// `args` fields from the tracepoint's format; pointers point into `space`.
-    Tracepoint { format: TracepointFormat, space: AddrSpace },
+    Tracepoint {
+        format: TracepointFormat,
+        space: AddrSpace,
+    },
 }
 
 /// A probe type.
@@ -40,7 +43,12 @@ pub trait Provider: Sync {
     /// One line with an example.
     fn doc(&self) -> &'static str;
     /// Expands `parts` (the attach point split on `:` after the provider).
-    fn expand(&self, parts: &[&str], ap: &AttachPoint, kernel: &dyn KernelInfo) -> Result<Vec<ProbeInstance>>;
+    fn expand(
+        &self,
+        parts: &[&str],
+        ap: &AttachPoint,
+        kernel: &dyn KernelInfo,
+    ) -> Result<Vec<ProbeInstance>>;
 }
 
 /// Every provider, in the order `-l` and docs list them.
@@ -63,10 +71,16 @@ pub fn expand(ap: &AttachPoint, kernel: &dyn KernelInfo) -> Result<Vec<ProbeInst
         .find(|p| p.names().contains(&provider_name))
         .ok_or_else(|| {
             let all = PROVIDERS.iter().flat_map(|p| p.names().iter().copied());
-            let d = Diagnostic::new("probe", ap.span, format!("unknown probe type `{provider_name}`"));
+            let d = Diagnostic::new(
+                "probe",
+                ap.span,
+                format!("unknown probe type `{provider_name}`"),
+            );
             match did_you_mean(provider_name, all) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help("probe types: BEGIN, END, tracepoint, interval, profile, kprobe, kretprobe"),
+                None => d.with_help(
+                    "probe types: BEGIN, END, tracepoint, interval, profile, kprobe, kretprobe",
+                ),
             }
         })?;
     provider.expand(&parts, ap, kernel)
@@ -80,7 +94,11 @@ pub(crate) fn bad_attach(ap: &AttachPoint, message: impl Into<String>, usage: &s
 /// Parses `unit:N` of interval and profile probes into nanoseconds or a frequency.
 pub(crate) fn rate(parts: &[&str], ap: &AttachPoint, usage: &str) -> Result<Rate> {
     let [unit, count] = parts else {
-        return Err(bad_attach(ap, format!("`{}` has the wrong number of parts", ap.text), usage));
+        return Err(bad_attach(
+            ap,
+            format!("`{}` has the wrong number of parts", ap.text),
+            usage,
+        ));
     };
     let n: u64 = count
         .parse()
@@ -92,7 +110,13 @@ pub(crate) fn rate(parts: &[&str], ap: &AttachPoint, usage: &str) -> Result<Rate
         "ms" => 1_000_000,
         "us" => 1_000,
         "hz" => return Ok(Rate::Hz(n)),
-        other => return Err(bad_attach(ap, format!("unknown time unit `{other}`"), usage)),
+        other => {
+            return Err(bad_attach(
+                ap,
+                format!("unknown time unit `{other}`"),
+                usage,
+            ))
+        }
     };
     n.checked_mul(ns_per)
         .map(Rate::PeriodNs)

@@ -15,7 +15,12 @@ impl Provider for Profile {
     fn doc(&self) -> &'static str {
         "profile:hz:99 { @[kstack] = count(); }: samples every CPU at a fixed rate"
     }
-    fn expand(&self, parts: &[&str], ap: &AttachPoint, _: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+    fn expand(
+        &self,
+        parts: &[&str],
+        ap: &AttachPoint,
+        _: &dyn KernelInfo,
+    ) -> Result<Vec<ProbeInstance>> {
         let sample = match rate(parts, ap, "profile:hz|s|ms|us:N")? {
             Rate::PeriodNs(ns) => Sample::Period(ns),
             Rate::Hz(hz) => Sample::Frequency(hz),
@@ -23,7 +28,11 @@ impl Provider for Profile {
         Ok(vec![ProbeInstance {
             name: format!("profile:{}", parts.join(":")),
             section: "perf_event",
-            attach: AttachPlan::PerfEvent { event: SoftwareEvent::CpuClock, sample, one_cpu: false },
+            attach: AttachPlan::PerfEvent {
+                event: SoftwareEvent::CpuClock,
+                sample,
+                one_cpu: false,
+            },
             context: ProbeContext::None,
         }])
     }

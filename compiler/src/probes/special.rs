@@ -9,11 +9,21 @@ use crate::syntax::ast::AttachPoint;
 pub struct Begin;
 pub struct End;
 
-fn special(name: &str, parts: &[&str], ap: &AttachPoint, attach: AttachPlan) -> Result<Vec<ProbeInstance>> {
+fn special(
+    name: &str,
+    parts: &[&str],
+    ap: &AttachPoint,
+    attach: AttachPlan,
+) -> Result<Vec<ProbeInstance>> {
     if !parts.is_empty() {
         return Err(bad_attach(ap, format!("`{name}` takes no arguments"), name));
     }
-    Ok(vec![ProbeInstance { name: name.into(), section: "raw_tp", attach, context: ProbeContext::None }])
+    Ok(vec![ProbeInstance {
+        name: name.into(),
+        section: "raw_tp",
+        attach,
+        context: ProbeContext::None,
+    }])
 }
 
 impl Provider for Begin {
@@ -23,7 +33,12 @@ impl Provider for Begin {
     fn doc(&self) -> &'static str {
         "BEGIN { printf(\"hello\\n\"); }: runs once at start"
     }
-    fn expand(&self, parts: &[&str], ap: &AttachPoint, _: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+    fn expand(
+        &self,
+        parts: &[&str],
+        ap: &AttachPoint,
+        _: &dyn KernelInfo,
+    ) -> Result<Vec<ProbeInstance>> {
         special("BEGIN", parts, ap, AttachPlan::Begin)
     }
 }
@@ -35,7 +50,12 @@ impl Provider for End {
     fn doc(&self) -> &'static str {
         "END { print(@x); }: runs once at exit, after the other probes detach"
     }
-    fn expand(&self, parts: &[&str], ap: &AttachPoint, _: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+    fn expand(
+        &self,
+        parts: &[&str],
+        ap: &AttachPoint,
+        _: &dyn KernelInfo,
+    ) -> Result<Vec<ProbeInstance>> {
         special("END", parts, ap, AttachPlan::End)
     }
 }

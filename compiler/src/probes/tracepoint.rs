@@ -19,9 +19,18 @@ impl Provider for Tracepoint {
     fn doc(&self) -> &'static str {
         "tracepoint:syscalls:sys_enter_openat { printf(\"%s\\n\", str(args.filename)); }: a static kernel tracepoint"
     }
-    fn expand(&self, parts: &[&str], ap: &AttachPoint, kernel: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
+    fn expand(
+        &self,
+        parts: &[&str],
+        ap: &AttachPoint,
+        kernel: &dyn KernelInfo,
+    ) -> Result<Vec<ProbeInstance>> {
         let [category, event] = parts else {
-            return Err(bad_attach(ap, format!("`{}` has the wrong number of parts", ap.text), USAGE));
+            return Err(bad_attach(
+                ap,
+                format!("`{}` has the wrong number of parts", ap.text),
+                USAGE,
+            ));
         };
         let all = kernel.tracepoints();
         let matches: Vec<&(String, String)> = all
@@ -37,11 +46,18 @@ impl Provider for Tracepoint {
                 let format = kernel
                     .tracepoint_format(c, e)
                     .map_err(|msg| Diagnostic::new("probe", ap.span, msg))?;
-                let space = if c == "syscalls" { AddrSpace::User } else { AddrSpace::Kernel };
+                let space = if c == "syscalls" {
+                    AddrSpace::User
+                } else {
+                    AddrSpace::Kernel
+                };
                 Ok(ProbeInstance {
                     name: format!("tracepoint:{c}:{e}"),
                     section: "tracepoint",
-                    attach: AttachPlan::Tracepoint { category: c.clone(), event: e.clone() },
+                    attach: AttachPlan::Tracepoint {
+                        category: c.clone(),
+                        event: e.clone(),
+                    },
                     context: ProbeContext::Tracepoint { format, space },
                 })
             })
@@ -49,15 +65,29 @@ impl Provider for Tracepoint {
     }
 }
 
-fn not_found(category: &str, event: &str, ap: &AttachPoint, all: &[(String, String)]) -> Diagnostic {
-    let d = Diagnostic::new("probe", ap.span, format!("tracepoint `{category}:{event}` not found"));
-    let in_category: Vec<&str> = all.iter().filter(|(c, _)| c == category).map(|(_, e)| e.as_str()).collect();
+fn not_found(
+    category: &str,
+    event: &str,
+    ap: &AttachPoint,
+    all: &[(String, String)],
+) -> Diagnostic {
+    let d = Diagnostic::new(
+        "probe",
+        ap.span,
+        format!("tracepoint `{category}:{event}` not found"),
+    );
+    let in_category: Vec<&str> = all
+        .iter()
+        .filter(|(c, _)| c == category)
+        .map(|(_, e)| e.as_str())
+        .collect();
     let hint = if in_category.is_empty() {
         let mut cats: Vec<&str> = all.iter().map(|(c, _)| c.as_str()).collect();
         cats.dedup();
         did_you_mean(category, cats).map(|c| format!("did you mean `tracepoint:{c}:{event}`?"))
     } else {
-        did_you_mean(event, in_category).map(|e| format!("did you mean `tracepoint:{category}:{e}`?"))
+        did_you_mean(event, in_category)
+            .map(|e| format!("did you mean `tracepoint:{category}:{e}`?"))
     };
     match hint {
         Some(h) => d.with_help(h),

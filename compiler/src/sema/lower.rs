@@ -71,14 +71,28 @@ impl<'a> Lowerer<'a> {
         let mut func = Function::default();
         let exit_label = Label(0);
         func.labels = 1;
-        Lowerer { func, maps, events, probe, options, runtime_maps, vars: HashMap::new(), exit_label }
+        Lowerer {
+            func,
+            maps,
+            events,
+            probe,
+            options,
+            runtime_maps,
+            vars: HashMap::new(),
+            exit_label,
+        }
     }
 
     /// Lowers a probe body behind its optional predicate.
     pub fn lower_probe(mut self, predicate: Option<&Expr>, body: &Block) -> Result<Function> {
         if let Some(p) = predicate {
             let c = self.condition(p)?;
-            self.push(Inst::Branch { op: CmpOp::Eq, lhs: c, rhs: Operand::Imm(0), target: self.exit_label });
+            self.push(Inst::Branch {
+                op: CmpOp::Eq,
+                lhs: c,
+                rhs: Operand::Imm(0),
+                target: self.exit_label,
+            });
         }
         self.block(body)?;
         self.push(Inst::Label(self.exit_label));
@@ -115,20 +129,32 @@ impl<'a> Lowerer<'a> {
 
     pub fn constant(&mut self, v: i64, ty: Type) -> VReg {
         let r = self.reg(ty);
-        self.push(Inst::Mov { dst: r, src: Operand::Imm(v) });
+        self.push(Inst::Mov {
+            dst: r,
+            src: Operand::Imm(v),
+        });
         r
     }
 
     /// Calls a helper and returns its result as a value of type `ty`.
     pub fn call(&mut self, helper: Helper, args: Vec<Arg>, ty: Type) -> VReg {
         let r = self.reg(ty);
-        self.push(Inst::Call { dst: Some(r), helper, args });
+        self.push(Inst::Call {
+            dst: Some(r),
+            helper,
+            args,
+        });
         r
     }
 
     pub fn alu(&mut self, op: AluOp, lhs: VReg, rhs: Operand, ty: Type) -> VReg {
         let r = self.reg(ty);
-        self.push(Inst::Alu { op, dst: r, lhs, rhs });
+        self.push(Inst::Alu {
+            op,
+            dst: r,
+            lhs,
+            rhs,
+        });
         r
     }
 
@@ -141,8 +167,15 @@ impl<'a> Lowerer<'a> {
     pub fn const_int(&self, e: &Expr) -> Result<i64> {
         match &e.kind {
             ExprKind::Int(v) => Ok(*v as i64),
-            ExprKind::Unary { op: UnaryOp::Neg, expr } => Ok(self.const_int(expr)?.wrapping_neg()),
-            _ => Err(Diagnostic::new("type", e.span, "expected an integer literal")),
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                expr,
+            } => Ok(self.const_int(expr)?.wrapping_neg()),
+            _ => Err(Diagnostic::new(
+                "type",
+                e.span,
+                "expected an integer literal",
+            )),
         }
     }
 
@@ -150,7 +183,11 @@ impl<'a> Lowerer<'a> {
     pub fn scalar(&mut self, e: &Expr) -> Result<(VReg, Type)> {
         match self.expr(e)? {
             Val::Reg(r, t) if t.is_scalar() => Ok((r, t)),
-            v => Err(Diagnostic::new("type", e.span, format!("expected an integer, found {}", v.ty()))),
+            v => Err(Diagnostic::new(
+                "type",
+                e.span,
+                format!("expected an integer, found {}", v.ty()),
+            )),
         }
     }
 
@@ -162,23 +199,37 @@ impl<'a> Lowerer<'a> {
         let offsets = Type::field_offsets(&types);
         let slot = self.zeroed_slot(record.size());
         let id = self.events.len() as i64;
-        self.push(Inst::StoreSlot { slot, offset: 0, src: Operand::Imm(id), size: 8 });
+        self.push(Inst::StoreSlot {
+            slot,
+            offset: 0,
+            src: Operand::Imm(id),
+            size: 8,
+        });
         let mut fields = Vec::new();
         for (i, v) in vals.iter().enumerate() {
             self.store(slot, offsets[i + 1], v, &types[i + 1]);
-            fields.push(Field { offset: offsets[i + 1], ty: types[i + 1].clone() });
+            fields.push(Field {
+                offset: offsets[i + 1],
+                ty: types[i + 1].clone(),
+            });
         }
         self.events.push(EventSpec { action, fields });
-        self.push(Inst::Output { slot, len: record.size() });
+        self.push(Inst::Output {
+            slot,
+            len: record.size(),
+        });
         Ok(())
     }
 
     /// Stores a value into memory laid out as `ty` (its storage type).
     pub fn store(&mut self, slot: Slot, offset: u32, v: &Val, ty: &Type) {
         match v {
-            Val::Reg(r, _) => {
-                self.push(Inst::StoreSlot { slot, offset, src: Operand::Reg(*r), size: ty.size() as u8 })
-            }
+            Val::Reg(r, _) => self.push(Inst::StoreSlot {
+                slot,
+                offset,
+                src: Operand::Reg(*r),
+                size: ty.size() as u8,
+            }),
             Val::Mem(src, src_ty) => match (src_ty, ty) {
                 (Type::Tuple(from), Type::Tuple(to)) => {
                     let (fo, to_off) = (Type::field_offsets(from), Type::field_offsets(to));
@@ -189,7 +240,13 @@ impl<'a> Lowerer<'a> {
                 }
                 _ => {
                     let len = src_ty.size().min(ty.size());
-                    self.push(Inst::CopySlot { dst: slot, dst_offset: offset, src: *src, src_offset: 0, len });
+                    self.push(Inst::CopySlot {
+                        dst: slot,
+                        dst_offset: offset,
+                        src: *src,
+                        src_offset: 0,
+                        len,
+                    });
                 }
             },
         }
@@ -199,11 +256,22 @@ impl<'a> Lowerer<'a> {
     fn field_val(&mut self, slot: Slot, offset: u32, ty: &Type) -> Val {
         if ty.is_scalar() {
             let r = self.reg(ty.clone());
-            self.push(Inst::LoadSlot { dst: r, slot, offset, size: 8 });
+            self.push(Inst::LoadSlot {
+                dst: r,
+                slot,
+                offset,
+                size: 8,
+            });
             Val::Reg(r, ty.clone())
         } else {
             let s = self.slot(ty.size());
-            self.push(Inst::CopySlot { dst: s, dst_offset: 0, src: slot, src_offset: offset, len: ty.size() });
+            self.push(Inst::CopySlot {
+                dst: s,
+                dst_offset: 0,
+                src: slot,
+                src_offset: offset,
+                len: ty.size(),
+            });
             Val::Mem(s, ty.clone())
         }
     }
@@ -212,7 +280,11 @@ impl<'a> Lowerer<'a> {
     pub fn map_arg(&mut self, e: &Expr) -> Result<MapId> {
         match &e.kind {
             ExprKind::Map(m) if m.keys.is_empty() => Ok(self.maps.id(&m.name, m.span)),
-            _ => Err(Diagnostic::new("type", e.span, "expected a map such as `@x`")),
+            _ => Err(Diagnostic::new(
+                "type",
+                e.span,
+                "expected a map such as `@x`",
+            )),
         }
     }
 
@@ -227,10 +299,19 @@ impl<'a> Lowerer<'a> {
             StmtKind::Expr(e) => self.expr(e).map(drop),
             StmtKind::AssignVar { var, op, value } => self.assign_var(var, *op, value, s.span),
             StmtKind::AssignMap { map, op, value } => self.assign_map(map, *op, value, s.span),
-            StmtKind::If { cond, then, otherwise } => {
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let c = self.condition(cond)?;
                 let (else_l, end) = (self.label(), self.label());
-                self.push(Inst::Branch { op: CmpOp::Eq, lhs: c, rhs: Operand::Imm(0), target: else_l });
+                self.push(Inst::Branch {
+                    op: CmpOp::Eq,
+                    lhs: c,
+                    rhs: Operand::Imm(0),
+                    target: else_l,
+                });
                 self.block(then)?;
                 self.push(Inst::Jump(end));
                 self.push(Inst::Label(else_l));
@@ -243,7 +324,11 @@ impl<'a> Lowerer<'a> {
             StmtKind::Unroll { count, body } => {
                 let n = self.const_int(count)?;
                 if !(1..=100).contains(&n) {
-                    return Err(Diagnostic::new("type", count.span, "unroll count must be between 1 and 100"));
+                    return Err(Diagnostic::new(
+                        "type",
+                        count.span,
+                        "unroll count must be between 1 and 100",
+                    ));
                 }
                 (0..n).try_for_each(|_| self.block(body))
             }
@@ -254,7 +339,13 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn assign_var(&mut self, var: &Ident, op: Option<BinaryOp>, value: &Expr, span: Span) -> Result<()> {
+    fn assign_var(
+        &mut self,
+        var: &Ident,
+        op: Option<BinaryOp>,
+        value: &Expr,
+        span: Span,
+    ) -> Result<()> {
         let new = match op {
             None => self.expr(value)?,
             Some(op) => {
@@ -264,7 +355,11 @@ impl<'a> Lowerer<'a> {
             }
         };
         if new.ty() == &Type::Void {
-            return Err(Diagnostic::new("type", value.span, "this expression has no value to assign"));
+            return Err(Diagnostic::new(
+                "type",
+                value.span,
+                "this expression has no value to assign",
+            ));
         }
         match self.vars.get(&var.name).cloned() {
             None => {
@@ -292,7 +387,12 @@ impl<'a> Lowerer<'a> {
                     return Err(Diagnostic::new(
                         "type",
                         span,
-                        format!("{} has type {}, and cannot be assigned a {}", var.name, val.ty(), new.ty()),
+                        format!(
+                            "{} has type {}, and cannot be assigned a {}",
+                            var.name,
+                            val.ty(),
+                            new.ty()
+                        ),
                     ));
                 }
                 self.copy_into(&new, &val);
@@ -304,7 +404,10 @@ impl<'a> Lowerer<'a> {
     /// Copies `from` into the variable storage `to`.
     fn copy_into(&mut self, from: &Val, to: &Val) {
         match (from, to) {
-            (Val::Reg(src, _), Val::Reg(dst, _)) => self.push(Inst::Mov { dst: *dst, src: Operand::Reg(*src) }),
+            (Val::Reg(src, _), Val::Reg(dst, _)) => self.push(Inst::Mov {
+                dst: *dst,
+                src: Operand::Reg(*src),
+            }),
             (_, Val::Mem(slot, ty)) => {
                 self.push(Inst::ZeroSlot { slot: *slot });
                 self.store(*slot, 0, from, ty)
@@ -316,28 +419,50 @@ impl<'a> Lowerer<'a> {
     fn var_scalar(&mut self, var: &Ident) -> Result<(VReg, Type)> {
         match self.var(var)? {
             Val::Reg(r, t) => Ok((r, t)),
-            v => Err(Diagnostic::new("type", var.span, format!("{} is a {}, not an integer", var.name, v.ty()))),
+            v => Err(Diagnostic::new(
+                "type",
+                var.span,
+                format!("{} is a {}, not an integer", var.name, v.ty()),
+            )),
         }
     }
 
     fn var(&self, var: &Ident) -> Result<Val> {
-        self.vars.get(&var.name).map(|v| v.val.clone()).ok_or_else(|| {
-            let d = Diagnostic::new("name", var.span, format!("undefined variable {}", var.name))
-                .with_label("used before any assignment in this probe");
-            match did_you_mean(&var.name, self.vars.keys().map(String::as_str)) {
-                Some(s) => d.with_help(format!("did you mean {s}?")),
-                None => d,
-            }
-        })
+        self.vars
+            .get(&var.name)
+            .map(|v| v.val.clone())
+            .ok_or_else(|| {
+                let d =
+                    Diagnostic::new("name", var.span, format!("undefined variable {}", var.name))
+                        .with_label("used before any assignment in this probe");
+                match did_you_mean(&var.name, self.vars.keys().map(String::as_str)) {
+                    Some(s) => d.with_help(format!("did you mean {s}?")),
+                    None => d,
+                }
+            })
     }
 
-    fn assign_map(&mut self, map: &MapRef, op: Option<BinaryOp>, value: &Expr, span: Span) -> Result<()> {
+    fn assign_map(
+        &mut self,
+        map: &MapRef,
+        op: Option<BinaryOp>,
+        value: &Expr,
+        span: Span,
+    ) -> Result<()> {
         if let ExprKind::Call { name, args } = &value.kind {
             if let Some(b) = builtins::find(&name.name).filter(|b| b.form() == Form::Aggregation) {
                 if op.is_some() {
-                    return Err(Diagnostic::new("type", span, "an aggregation cannot be combined with `op=`"));
+                    return Err(Diagnostic::new(
+                        "type",
+                        span,
+                        "an aggregation cannot be combined with `op=`",
+                    ));
                 }
-                let call = Call { name: &name.name, args, span: value.span };
+                let call = Call {
+                    name: &name.name,
+                    args,
+                    span: value.span,
+                };
                 let agg = b.aggregate(self, &call)?;
                 return self.aggregate(map, agg, value.span);
             }
@@ -354,9 +479,17 @@ impl<'a> Lowerer<'a> {
             }
         };
         if new.ty() == &Type::Void || matches!(new.ty(), Type::Void) {
-            return Err(Diagnostic::new("type", value.span, "this expression has no value to assign"));
+            return Err(Diagnostic::new(
+                "type",
+                value.span,
+                "this expression has no value to assign",
+            ));
         }
-        self.maps.use_value(&map.name, MapValue::Plain(storage_type(new.ty())), value.span)?;
+        self.maps.use_value(
+            &map.name,
+            MapValue::Plain(storage_type(new.ty())),
+            value.span,
+        )?;
         self.map_write(id, &map.name, key, &new)
     }
 
@@ -366,7 +499,11 @@ impl<'a> Lowerer<'a> {
         };
         let value = self.zeroed_slot(ty.size());
         self.store(value, 0, v, &ty);
-        self.push(Inst::MapUpdate { map: id, key, value });
+        self.push(Inst::MapUpdate {
+            map: id,
+            key,
+            value,
+        });
         Ok(())
     }
 
@@ -376,9 +513,19 @@ impl<'a> Lowerer<'a> {
         let key = self.key_with_bucket(id, map, agg.bucket)?;
         let init = self.zeroed_slot(agg.value.size());
         for (offset, v) in &agg.init {
-            self.push(Inst::StoreSlot { slot: init, offset: *offset, src: *v, size: 8 });
+            self.push(Inst::StoreSlot {
+                slot: init,
+                offset: *offset,
+                src: *v,
+                size: 8,
+            });
         }
-        self.push(Inst::MapAggregate { map: id, key, ops: agg.ops, init });
+        self.push(Inst::MapAggregate {
+            map: id,
+            key,
+            ops: agg.ops,
+            init,
+        });
         Ok(())
     }
 
@@ -395,7 +542,11 @@ impl<'a> Lowerer<'a> {
         for k in &map.keys {
             let v = self.expr(k)?;
             if matches!(v.ty(), Type::Void) {
-                return Err(Diagnostic::new("type", k.span, "this expression has no value to use as a key"));
+                return Err(Diagnostic::new(
+                    "type",
+                    k.span,
+                    "this expression has no value to use as a key",
+                ));
             }
             vals.push(v);
         }
@@ -405,11 +556,18 @@ impl<'a> Lowerer<'a> {
         let keys = info.keys.clone().unwrap_or_default();
         let value = info.value.clone().unwrap_or(MapValue::Plain(Type::I64));
         if value.has_bucket_key() != bucket.is_some() {
-            let what = if bucket.is_some() { "a histogram" } else { "a plain value" };
+            let what = if bucket.is_some() {
+                "a histogram"
+            } else {
+                "a plain value"
+            };
             return Err(Diagnostic::new(
                 "type",
                 map.span,
-                format!("{} is used as {what} here, but differently elsewhere", map.name),
+                format!(
+                    "{} is used as {what} here, but differently elsewhere",
+                    map.name
+                ),
             ));
         }
         let fields = key_fields(&keys, &value);
@@ -419,7 +577,12 @@ impl<'a> Lowerer<'a> {
             self.store(slot, offsets[i], v, &fields[i]);
         }
         if let Some(b) = bucket {
-            self.push(Inst::StoreSlot { slot, offset: *offsets.last().expect("bucket"), src: Operand::Reg(b), size: 8 });
+            self.push(Inst::StoreSlot {
+                slot,
+                offset: *offsets.last().expect("bucket"),
+                src: Operand::Reg(b),
+                size: 8,
+            });
         }
         Ok(slot)
     }
@@ -441,7 +604,13 @@ impl<'a> Lowerer<'a> {
             }
         };
         let slot = self.slot(ty.size());
-        self.push(Inst::MapRead { map: id, key, dst: slot, dst_offset: 0, len: ty.size() });
+        self.push(Inst::MapRead {
+            map: id,
+            key,
+            dst: slot,
+            dst_offset: 0,
+            len: ty.size(),
+        });
         Ok(self.load_val(slot, &ty))
     }
 
@@ -449,7 +618,12 @@ impl<'a> Lowerer<'a> {
     fn load_val(&mut self, slot: Slot, ty: &Type) -> Val {
         if ty.is_scalar() {
             let r = self.reg(ty.clone());
-            self.push(Inst::LoadSlot { dst: r, slot, offset: 0, size: 8 });
+            self.push(Inst::LoadSlot {
+                dst: r,
+                slot,
+                offset: 0,
+                size: 8,
+            });
             Val::Reg(r, ty.clone())
         } else {
             Val::Mem(slot, ty.clone())
@@ -459,7 +633,11 @@ impl<'a> Lowerer<'a> {
     fn as_scalar(&mut self, v: Val, span: Span) -> Result<(VReg, Type)> {
         match v {
             Val::Reg(r, t) if t.is_scalar() => Ok((r, t)),
-            v => Err(Diagnostic::new("type", span, format!("expected an integer, found {}", v.ty()))),
+            v => Err(Diagnostic::new(
+                "type",
+                span,
+                format!("expected an integer, found {}", v.ty()),
+            )),
         }
     }
 
@@ -468,18 +646,37 @@ impl<'a> Lowerer<'a> {
     pub fn expr(&mut self, e: &Expr) -> Result<Val> {
         match &e.kind {
             ExprKind::Int(v) => {
-                let ty = if *v > i64::MAX as u64 { Type::U64 } else { Type::I64 };
+                let ty = if *v > i64::MAX as u64 {
+                    Type::U64
+                } else {
+                    Type::I64
+                };
                 Ok(Val::Reg(self.constant(*v as i64, ty.clone()), ty))
             }
             ExprKind::Str(bytes) => Ok(self.string_literal(bytes)),
             ExprKind::Ident(name) => {
-                let ident = Ident { name: name.clone(), span: e.span };
+                let ident = Ident {
+                    name: name.clone(),
+                    span: e.span,
+                };
                 let b = self.builtin(&ident, Form::Variable)?;
-                b.lower(self, &Call { name, args: &[], span: e.span })
+                b.lower(
+                    self,
+                    &Call {
+                        name,
+                        args: &[],
+                        span: e.span,
+                    },
+                )
             }
             ExprKind::Var(_) => {
-                let ExprKind::Var(name) = &e.kind else { unreachable!() };
-                self.var(&Ident { name: name.clone(), span: e.span })
+                let ExprKind::Var(name) = &e.kind else {
+                    unreachable!()
+                };
+                self.var(&Ident {
+                    name: name.clone(),
+                    span: e.span,
+                })
             }
             ExprKind::Map(m) => {
                 let id = self.maps.id(&m.name, m.span);
@@ -488,7 +685,14 @@ impl<'a> Lowerer<'a> {
             }
             ExprKind::Call { name, args } => {
                 let b = self.builtin(name, Form::Function)?;
-                b.lower(self, &Call { name: &name.name, args, span: e.span })
+                b.lower(
+                    self,
+                    &Call {
+                        name: &name.name,
+                        args,
+                        span: e.span,
+                    },
+                )
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e),
             ExprKind::Unary { op, expr } => {
@@ -496,20 +700,35 @@ impl<'a> Lowerer<'a> {
                 Ok(match op {
                     UnaryOp::Neg => {
                         let zero = self.constant(0, Type::I64);
-                        Val::Reg(self.alu(AluOp::Sub, zero, Operand::Reg(r), Type::I64), Type::I64)
+                        Val::Reg(
+                            self.alu(AluOp::Sub, zero, Operand::Reg(r), Type::I64),
+                            Type::I64,
+                        )
                     }
                     UnaryOp::BitNot => {
-                        let ty = Type::Int { bits: 64, signed: t.is_signed() };
+                        let ty = Type::Int {
+                            bits: 64,
+                            signed: t.is_signed(),
+                        };
                         Val::Reg(self.alu(AluOp::Xor, r, Operand::Imm(-1), ty.clone()), ty)
                     }
                     UnaryOp::Not => {
                         let d = self.reg(Type::U64);
-                        self.push(Inst::Cmp { op: CmpOp::Eq, dst: d, lhs: r, rhs: Operand::Imm(0) });
+                        self.push(Inst::Cmp {
+                            op: CmpOp::Eq,
+                            dst: d,
+                            lhs: r,
+                            rhs: Operand::Imm(0),
+                        });
                         Val::Reg(d, Type::U64)
                     }
                 })
             }
-            ExprKind::Ternary { cond, then, otherwise } => self.ternary(cond, then, otherwise),
+            ExprKind::Ternary {
+                cond,
+                then,
+                otherwise,
+            } => self.ternary(cond, then, otherwise),
             ExprKind::Cast { ty, expr } => {
                 let (bits, signed) = cast_type(&ty.name).ok_or_else(|| {
                     Diagnostic::new("type", ty.span, format!("unknown type `{}`", ty.name))
@@ -518,18 +737,38 @@ impl<'a> Lowerer<'a> {
                 let (r, _) = self.scalar(expr)?;
                 let t = Type::Int { bits, signed };
                 let d = self.reg(t.clone());
-                self.push(Inst::Extend { dst: d, src: r, bits, signed });
+                self.push(Inst::Extend {
+                    dst: d,
+                    src: r,
+                    bits,
+                    signed,
+                });
                 Ok(Val::Reg(d, t))
             }
             ExprKind::Field { expr, field, .. } => match &expr.kind {
                 ExprKind::Ident(n) if n == "args" => builtins::args::field(self, field),
-                _ => Err(Diagnostic::new("type", field.span, "field access is only supported on `args`")),
+                _ => Err(Diagnostic::new(
+                    "type",
+                    field.span,
+                    "field access is only supported on `args`",
+                )),
             },
-            ExprKind::IncDec { target, increment, prefix } => self.inc_dec(target, *increment, *prefix),
+            ExprKind::IncDec {
+                target,
+                increment,
+                prefix,
+            } => self.inc_dec(target, *increment, *prefix),
             ExprKind::Tuple(items) => {
-                let vals = items.iter().map(|i| self.expr(i)).collect::<Result<Vec<_>>>()?;
+                let vals = items
+                    .iter()
+                    .map(|i| self.expr(i))
+                    .collect::<Result<Vec<_>>>()?;
                 if let Some((v, i)) = vals.iter().zip(items).find(|(v, _)| v.ty() == &Type::Void) {
-                    return Err(Diagnostic::new("type", i.span, format!("a tuple cannot hold {}", v.ty())));
+                    return Err(Diagnostic::new(
+                        "type",
+                        i.span,
+                        format!("a tuple cannot hold {}", v.ty()),
+                    ));
                 }
                 let types: Vec<Type> = vals.iter().map(|v| storage_type(v.ty())).collect();
                 let ty = Type::Tuple(types.clone());
@@ -553,12 +792,22 @@ impl<'a> Lowerer<'a> {
             // Stores of up to 4 bytes never sign-extend; slots are 8-aligned.
             for (j, b) in chunk.iter().enumerate() {
                 if chunk.len() < 4 {
-                    self.push(Inst::StoreSlot { slot, offset: off + j as u32, src: Operand::Imm(*b as i64), size: 1 });
+                    self.push(Inst::StoreSlot {
+                        slot,
+                        offset: off + j as u32,
+                        src: Operand::Imm(*b as i64),
+                        size: 1,
+                    });
                 }
             }
             if chunk.len() == 4 {
                 let v = u32::from_le_bytes(word) as i64;
-                self.push(Inst::StoreSlot { slot, offset: off, src: Operand::Imm(v), size: 4 });
+                self.push(Inst::StoreSlot {
+                    slot,
+                    offset: off,
+                    src: Operand::Imm(v),
+                    size: 4,
+                });
             }
         }
         Val::Mem(slot, Type::Str { size })
@@ -570,7 +819,10 @@ impl<'a> Lowerer<'a> {
             Some(b) if b.form() == Form::Aggregation => Err(Diagnostic::new(
                 "type",
                 name.span,
-                format!("{}() is an aggregation and can only be assigned to a map, e.g. `@x = {}(…)`", name.name, name.name),
+                format!(
+                    "{}() is an aggregation and can only be assigned to a map, e.g. `@x = {}(…)`",
+                    name.name, name.name
+                ),
             )),
             Some(_) if form == Form::Variable => Err(Diagnostic::new(
                 "name",
@@ -584,9 +836,16 @@ impl<'a> Lowerer<'a> {
             )
             .with_help(format!("write `{}` without parentheses", name.name))),
             None => {
-                let kind = if form == Form::Variable { "builtin" } else { "function" };
-                let d = Diagnostic::new("name", name.span, format!("unknown {kind} `{}`", name.name));
-                let candidates = builtins::BUILTINS.iter().filter(|b| (b.form() == Form::Variable) == (form == Form::Variable));
+                let kind = if form == Form::Variable {
+                    "builtin"
+                } else {
+                    "function"
+                };
+                let d =
+                    Diagnostic::new("name", name.span, format!("unknown {kind} `{}`", name.name));
+                let candidates = builtins::BUILTINS
+                    .iter()
+                    .filter(|b| (b.form() == Form::Variable) == (form == Form::Variable));
                 match did_you_mean(&name.name, candidates.map(|b| b.name())) {
                     Some(s) => Err(d.with_help(format!("did you mean `{s}`?"))),
                     None => Err(d),
@@ -599,7 +858,11 @@ impl<'a> Lowerer<'a> {
     fn condition(&mut self, e: &Expr) -> Result<VReg> {
         match self.expr(e)? {
             Val::Reg(r, t) if t.is_scalar() => Ok(r),
-            v => Err(Diagnostic::new("type", e.span, format!("a condition must be an integer, found {}", v.ty()))),
+            v => Err(Diagnostic::new(
+                "type",
+                e.span,
+                format!("a condition must be an integer, found {}", v.ty()),
+            )),
         }
     }
 
@@ -611,25 +874,40 @@ impl<'a> Lowerer<'a> {
         let r = self.expr(rhs)?;
         match (&l, &r) {
             (Val::Reg(a, at), Val::Reg(b, bt)) if at.is_scalar() && bt.is_scalar() => {
-                if matches!(op, BinaryOp::Div | BinaryOp::Mod) && matches!(rhs.kind, ExprKind::Int(0)) {
+                if matches!(op, BinaryOp::Div | BinaryOp::Mod)
+                    && matches!(rhs.kind, ExprKind::Int(0))
+                {
                     return Err(Diagnostic::new("type", rhs.span, "division by zero"));
                 }
                 self.arith(op, (*a, at.clone()), (*b, bt.clone()), whole)
             }
-            (Val::Mem(_, Type::Str { .. }), Val::Mem(_, Type::Str { .. })) if matches!(op, BinaryOp::Eq | BinaryOp::Ne) => {
+            (Val::Mem(_, Type::Str { .. }), Val::Mem(_, Type::Str { .. }))
+                if matches!(op, BinaryOp::Eq | BinaryOp::Ne) =>
+            {
                 Ok(self.string_equal(&l, &r, op == BinaryOp::Ne))
             }
             _ => Err(Diagnostic::new(
                 "type",
                 whole.span,
-                format!("operator `{}` cannot be applied to {} and {}", op.symbol(), l.ty(), r.ty()),
+                format!(
+                    "operator `{}` cannot be applied to {} and {}",
+                    op.symbol(),
+                    l.ty(),
+                    r.ty()
+                ),
             )),
         }
     }
 
     /// Integer arithmetic and comparison with C's rules at 64 bits: the
     /// result is signed only when both sides are.
-    fn arith(&mut self, op: BinaryOp, (a, at): (VReg, Type), (b, bt): (VReg, Type), _e: &Expr) -> Result<Val> {
+    fn arith(
+        &mut self,
+        op: BinaryOp,
+        (a, at): (VReg, Type),
+        (b, bt): (VReg, Type),
+        _e: &Expr,
+    ) -> Result<Val> {
         let signed = at.is_signed() && bt.is_signed();
         let ty = Type::Int { bits: 64, signed };
         let rhs = Operand::Reg(b);
@@ -644,11 +922,22 @@ impl<'a> Lowerer<'a> {
             BinaryOp::BitOr => alu(AluOp::Or),
             BinaryOp::BitXor => alu(AluOp::Xor),
             BinaryOp::Shl => alu(AluOp::Shl),
-            BinaryOp::Shr => alu(if at.is_signed() { AluOp::AShr } else { AluOp::LShr }),
+            BinaryOp::Shr => alu(if at.is_signed() {
+                AluOp::AShr
+            } else {
+                AluOp::LShr
+            }),
             _ => None,
         };
         if let Some(aop) = alu_op {
-            let ty = if matches!(op, BinaryOp::Shl | BinaryOp::Shr) { Type::Int { bits: 64, signed: at.is_signed() } } else { ty };
+            let ty = if matches!(op, BinaryOp::Shl | BinaryOp::Shr) {
+                Type::Int {
+                    bits: 64,
+                    signed: at.is_signed(),
+                }
+            } else {
+                ty
+            };
             return Ok(Val::Reg(self.alu(aop, a, rhs, ty.clone()), ty));
         }
         let cmp = match (op, signed) {
@@ -665,7 +954,12 @@ impl<'a> Lowerer<'a> {
             _ => unreachable!("logical operators handled before"),
         };
         let d = self.reg(Type::U64);
-        self.push(Inst::Cmp { op: cmp, dst: d, lhs: a, rhs });
+        self.push(Inst::Cmp {
+            op: cmp,
+            dst: d,
+            lhs: a,
+            rhs,
+        });
         Ok(Val::Reg(d, Type::U64))
     }
 
@@ -673,14 +967,31 @@ impl<'a> Lowerer<'a> {
         let d = self.reg(Type::U64);
         let (short, end) = (self.label(), self.label());
         let short_value = if op == BinaryOp::And { 0 } else { 1 };
-        let short_when = if op == BinaryOp::And { CmpOp::Eq } else { CmpOp::Ne };
+        let short_when = if op == BinaryOp::And {
+            CmpOp::Eq
+        } else {
+            CmpOp::Ne
+        };
         let l = self.condition(lhs)?;
-        self.push(Inst::Branch { op: short_when, lhs: l, rhs: Operand::Imm(0), target: short });
+        self.push(Inst::Branch {
+            op: short_when,
+            lhs: l,
+            rhs: Operand::Imm(0),
+            target: short,
+        });
         let r = self.condition(rhs)?;
-        self.push(Inst::Cmp { op: CmpOp::Ne, dst: d, lhs: r, rhs: Operand::Imm(0) });
+        self.push(Inst::Cmp {
+            op: CmpOp::Ne,
+            dst: d,
+            lhs: r,
+            rhs: Operand::Imm(0),
+        });
         self.push(Inst::Jump(end));
         self.push(Inst::Label(short));
-        self.push(Inst::Mov { dst: d, src: Operand::Imm(short_value) });
+        self.push(Inst::Mov {
+            dst: d,
+            src: Operand::Imm(short_value),
+        });
         self.push(Inst::Label(end));
         Ok(Val::Reg(d, Type::U64))
     }
@@ -688,7 +999,12 @@ impl<'a> Lowerer<'a> {
     fn ternary(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr) -> Result<Val> {
         let c = self.condition(cond)?;
         let (else_l, end) = (self.label(), self.label());
-        self.push(Inst::Branch { op: CmpOp::Eq, lhs: c, rhs: Operand::Imm(0), target: else_l });
+        self.push(Inst::Branch {
+            op: CmpOp::Eq,
+            lhs: c,
+            rhs: Operand::Imm(0),
+            target: else_l,
+        });
         // Lower both arms into a shared destination decided by the first arm's type.
         let start = self.func.insts.len();
         let a = self.expr(then)?;
@@ -697,7 +1013,10 @@ impl<'a> Lowerer<'a> {
         let else_code: Vec<Inst> = self.func.insts.drain(start..).collect();
         let dst = match (a.ty(), b.ty()) {
             (x, y) if x.is_scalar() && y.is_scalar() => {
-                let ty = Type::Int { bits: 64, signed: x.is_signed() && y.is_signed() };
+                let ty = Type::Int {
+                    bits: 64,
+                    signed: x.is_signed() && y.is_signed(),
+                };
                 Val::Reg(self.reg(ty.clone()), ty)
             }
             (Type::Str { size: x }, Type::Str { size: y }) => {
@@ -724,22 +1043,49 @@ impl<'a> Lowerer<'a> {
 
     /// Byte-wise comparison up to the first NUL (or the shorter buffer's end).
     fn string_equal(&mut self, a: &Val, b: &Val, negate: bool) -> Val {
-        let (Val::Mem(sa, Type::Str { size: la }), Val::Mem(sb, Type::Str { size: lb })) = (a, b) else {
+        let (Val::Mem(sa, Type::Str { size: la }), Val::Mem(sb, Type::Str { size: lb })) = (a, b)
+        else {
             unreachable!("checked by caller")
         };
         let d = self.reg(Type::U64);
         let (differ, end) = (self.label(), self.label());
-        self.push(Inst::Mov { dst: d, src: Operand::Imm(if negate { 0 } else { 1 }) });
+        self.push(Inst::Mov {
+            dst: d,
+            src: Operand::Imm(if negate { 0 } else { 1 }),
+        });
         let (x, y) = (self.reg(Type::U64), self.reg(Type::U64));
         for i in 0..(*la).min(*lb) {
-            self.push(Inst::LoadSlot { dst: x, slot: *sa, offset: i, size: 1 });
-            self.push(Inst::LoadSlot { dst: y, slot: *sb, offset: i, size: 1 });
-            self.push(Inst::Branch { op: CmpOp::Ne, lhs: x, rhs: Operand::Reg(y), target: differ });
-            self.push(Inst::Branch { op: CmpOp::Eq, lhs: x, rhs: Operand::Imm(0), target: end });
+            self.push(Inst::LoadSlot {
+                dst: x,
+                slot: *sa,
+                offset: i,
+                size: 1,
+            });
+            self.push(Inst::LoadSlot {
+                dst: y,
+                slot: *sb,
+                offset: i,
+                size: 1,
+            });
+            self.push(Inst::Branch {
+                op: CmpOp::Ne,
+                lhs: x,
+                rhs: Operand::Reg(y),
+                target: differ,
+            });
+            self.push(Inst::Branch {
+                op: CmpOp::Eq,
+                lhs: x,
+                rhs: Operand::Imm(0),
+                target: end,
+            });
         }
         self.push(Inst::Jump(end));
         self.push(Inst::Label(differ));
-        self.push(Inst::Mov { dst: d, src: Operand::Imm(if negate { 1 } else { 0 }) });
+        self.push(Inst::Mov {
+            dst: d,
+            src: Operand::Imm(if negate { 1 } else { 0 }),
+        });
         self.push(Inst::Label(end));
         Val::Reg(d, Type::U64)
     }
@@ -748,11 +1094,22 @@ impl<'a> Lowerer<'a> {
         let delta = if increment { 1 } else { -1 };
         match &target.kind {
             ExprKind::Var(name) => {
-                let ident = Ident { name: name.clone(), span: target.span };
+                let ident = Ident {
+                    name: name.clone(),
+                    span: target.span,
+                };
                 let (r, t) = self.var_scalar(&ident)?;
                 let old = self.reg(t.clone());
-                self.push(Inst::Mov { dst: old, src: Operand::Reg(r) });
-                self.push(Inst::Alu { op: AluOp::Add, dst: r, lhs: r, rhs: Operand::Imm(delta) });
+                self.push(Inst::Mov {
+                    dst: old,
+                    src: Operand::Reg(r),
+                });
+                self.push(Inst::Alu {
+                    op: AluOp::Add,
+                    dst: r,
+                    lhs: r,
+                    rhs: Operand::Imm(delta),
+                });
                 Ok(Val::Reg(if prefix { r } else { old }, t))
             }
             ExprKind::Map(m) => {
@@ -761,11 +1118,16 @@ impl<'a> Lowerer<'a> {
                 let cur = self.map_read(id, m, key)?;
                 let (old, t) = self.as_scalar(cur, m.span)?;
                 let new = self.alu(AluOp::Add, old, Operand::Imm(delta), t.clone());
-                self.maps.use_value(&m.name, MapValue::Plain(storage_type(&t)), m.span)?;
+                self.maps
+                    .use_value(&m.name, MapValue::Plain(storage_type(&t)), m.span)?;
                 self.map_write(id, &m.name, key, &Val::Reg(new, t.clone()))?;
                 Ok(Val::Reg(if prefix { new } else { old }, t))
             }
-            _ => Err(Diagnostic::new("type", target.span, "++ and -- apply to variables and map elements")),
+            _ => Err(Diagnostic::new(
+                "type",
+                target.span,
+                "++ and -- apply to variables and map elements",
+            )),
         }
     }
 }

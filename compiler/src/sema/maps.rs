@@ -25,9 +25,21 @@ pub struct MapTable {
 impl MapTable {
     pub fn id(&mut self, name: &str, span: Span) -> MapId {
         if !self.maps.contains_key(name) {
-            self.maps.insert(name.to_string(), MapInfo { keys: None, value: None, span });
+            self.maps.insert(
+                name.to_string(),
+                MapInfo {
+                    keys: None,
+                    value: None,
+                    span,
+                },
+            );
         }
-        MapId(self.maps.keys().position(|k| k == name).expect("just inserted"))
+        MapId(
+            self.maps
+                .keys()
+                .position(|k| k == name)
+                .expect("just inserted"),
+        )
     }
 
     pub fn get(&self, name: &str) -> Option<&MapInfo> {
@@ -41,13 +53,22 @@ impl MapTable {
             None => keys,
             Some(old) => {
                 let unified = (old.len() == keys.len())
-                    .then(|| old.iter().zip(&keys).map(|(a, b)| unify(a, b)).collect::<Option<Vec<_>>>())
+                    .then(|| {
+                        old.iter()
+                            .zip(&keys)
+                            .map(|(a, b)| unify(a, b))
+                            .collect::<Option<Vec<_>>>()
+                    })
                     .flatten();
                 unified.ok_or_else(|| {
                     Diagnostic::new(
                         "type",
                         span,
-                        format!("{name} is used with key {} here, but with key {} elsewhere", show(&keys), show(&old)),
+                        format!(
+                            "{name} is used with key {} here, but with key {} elsewhere",
+                            show(&keys),
+                            show(&old)
+                        ),
                     )
                 })?
             }
@@ -89,13 +110,21 @@ impl MapTable {
 /// The common type of two uses, or `None` when they conflict.
 pub fn unify(a: &Type, b: &Type) -> Option<Type> {
     match (a, b) {
-        (Type::Int { signed, .. }, Type::Int { .. }) => Some(Type::Int { bits: 64, signed: *signed }),
+        (Type::Int { signed, .. }, Type::Int { .. }) => Some(Type::Int {
+            bits: 64,
+            signed: *signed,
+        }),
         (Type::Str { size: x }, Type::Str { size: y }) => Some(Type::Str { size: (*x).max(*y) }),
-        (Type::Tuple(x), Type::Tuple(y)) if x.len() == y.len() => {
-            x.iter().zip(y).map(|(a, b)| unify(a, b)).collect::<Option<Vec<_>>>().map(Type::Tuple)
-        }
+        (Type::Tuple(x), Type::Tuple(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .map(|(a, b)| unify(a, b))
+            .collect::<Option<Vec<_>>>()
+            .map(Type::Tuple),
         (Type::KStack, Type::KStack) => Some(Type::KStack),
-        (Type::Ptr { .. }, Type::Ptr { .. }) | (Type::Ptr { .. }, Type::Int { .. }) => Some(a.clone()),
+        (Type::Ptr { .. }, Type::Ptr { .. }) | (Type::Ptr { .. }, Type::Int { .. }) => {
+            Some(a.clone())
+        }
         (Type::Int { .. }, Type::Ptr { .. }) => Some(b.clone()),
         _ => None,
     }
@@ -104,7 +133,10 @@ pub fn unify(a: &Type, b: &Type) -> Option<Type> {
 /// How a value is stored in maps and records: integers widened to 64 bits.
 pub fn storage_type(t: &Type) -> Type {
     match t {
-        Type::Int { signed, .. } => Type::Int { bits: 64, signed: *signed },
+        Type::Int { signed, .. } => Type::Int {
+            bits: 64,
+            signed: *signed,
+        },
         Type::Tuple(fields) => Type::Tuple(fields.iter().map(storage_type).collect()),
         other => other.clone(),
     }

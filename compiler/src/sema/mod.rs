@@ -26,7 +26,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { max_strlen: 64, map_keys_max: 4096 }
+        Options {
+            max_strlen: 64,
+            map_keys_max: 4096,
+        }
     }
 }
 
@@ -62,17 +65,31 @@ pub fn compile(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<
         }
     }
     let (functions, events) = lowered.ok_or_else(|| {
-        Diagnostic::new("type", Span::default(), "map types did not settle; please report this program")
+        Diagnostic::new(
+            "type",
+            Span::default(),
+            "map types did not settle; please report this program",
+        )
     })?;
     let maps = map_specs(&table, options)?;
     let runtime = runtime_ids(&table);
     let mut programs = Vec::new();
     let mut probes = Vec::new();
     for (i, (inst, func)) in functions.iter().enumerate() {
-        let prog = codegen::emit(func, RuntimeMaps { output: runtime.output, lost: runtime.lost })
-            .map_err(|msg| Diagnostic::new("codegen", instances[i].2, msg))?;
+        let prog = codegen::emit(
+            func,
+            RuntimeMaps {
+                output: runtime.output,
+                lost: runtime.lost,
+            },
+        )
+        .map_err(|msg| Diagnostic::new("codegen", instances[i].2, msg))?;
         programs.push(prog);
-        probes.push(ProbeSpec { symbol: program_symbol(i, inst), name: inst.name.clone(), attach: inst.attach.clone() });
+        probes.push(ProbeSpec {
+            symbol: program_symbol(i, inst),
+            name: inst.name.clone(),
+            attach: inst.attach.clone(),
+        });
     }
     let elf_programs: Vec<ElfProgram> = probes
         .iter()
@@ -84,15 +101,34 @@ pub fn compile(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<
             program: prog,
         })
         .collect();
-    let elf = codegen::write_elf(&maps, &elf_programs)
-        .map_err(|msg| Diagnostic::new("codegen", Span::default(), format!("cannot write the ELF object: {msg}")))?;
-    let artifact = Artifact { elf, probes, maps, events };
+    let elf = codegen::write_elf(&maps, &elf_programs).map_err(|msg| {
+        Diagnostic::new(
+            "codegen",
+            Span::default(),
+            format!("cannot write the ELF object: {msg}"),
+        )
+    })?;
+    let artifact = Artifact {
+        elf,
+        probes,
+        maps,
+        events,
+    };
     let spans = instances.iter().map(|(_, _, span)| *span).collect();
-    Ok(Compiled { ast: program, functions, spans, programs, artifact })
+    Ok(Compiled {
+        ast: program,
+        functions,
+        spans,
+        programs,
+        artifact,
+    })
 }
 
 /// Expands every attach point; each instance pairs with the probe it came from.
-fn expand_probes<'p>(program: &'p ast::Program, kernel: &dyn KernelInfo) -> Result<Vec<Instance<'p>>> {
+fn expand_probes<'p>(
+    program: &'p ast::Program,
+    kernel: &dyn KernelInfo,
+) -> Result<Vec<Instance<'p>>> {
     let mut out = Vec::new();
     for probe in &program.probes {
         for ap in &probe.attach_points {
@@ -107,13 +143,12 @@ fn expand_probes<'p>(program: &'p ast::Program, kernel: &dyn KernelInfo) -> Resu
 /// A probe instance, the probe it belongs to, and its attach point's span.
 type Instance<'p> = (ProbeInstance, &'p ast::Probe, Span);
 
-type Lowered = (Vec<(ProbeInstance, Function)>, Vec<crate::artifact::EventSpec>);
+type Lowered = (
+    Vec<(ProbeInstance, Function)>,
+    Vec<crate::artifact::EventSpec>,
+);
 
-fn lower_all(
-    instances: &[Instance],
-    table: &mut MapTable,
-    options: &Options,
-) -> Result<Lowered> {
+fn lower_all(instances: &[Instance], table: &mut MapTable, options: &Options) -> Result<Lowered> {
     let mut events = Vec::new();
     let mut functions = Vec::new();
     for (inst, probe, _) in instances {
@@ -127,12 +162,19 @@ fn lower_all(
 
 fn runtime_ids(table: &MapTable) -> RuntimeMapIds {
     let n = table.maps.len();
-    RuntimeMapIds { output: MapId(n), lost: MapId(n + 1), start: MapId(n + 2), stacks: MapId(n + 3) }
+    RuntimeMapIds {
+        output: MapId(n),
+        lost: MapId(n + 1),
+        start: MapId(n + 2),
+        stacks: MapId(n + 3),
+    }
 }
 
 /// Kernel names allow `[A-Za-z0-9_.]` only.
 fn sanitize(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 fn program_symbol(i: usize, inst: &ProbeInstance) -> String {
@@ -144,17 +186,29 @@ fn map_specs(table: &MapTable, options: &Options) -> Result<Vec<MapSpec>> {
     let mut specs = Vec::new();
     for (i, (name, info)) in table.maps.iter().enumerate() {
         let value = info.value.clone().ok_or_else(|| {
-            Diagnostic::new("name", info.span, format!("map {name} is used but never assigned a value"))
+            Diagnostic::new(
+                "name",
+                info.span,
+                format!("map {name} is used but never assigned a value"),
+            )
         })?;
         let keys = info.keys.clone().unwrap_or_default();
         let key_size = Type::Tuple(key_fields(&keys, &value)).size();
         specs.push(MapSpec {
             symbol: format!("m{i}_{}", sanitize(name.trim_start_matches('@'))),
-            kind: if value.is_aggregation() { MapKind::PerCpuHash } else { MapKind::Hash },
+            kind: if value.is_aggregation() {
+                MapKind::PerCpuHash
+            } else {
+                MapKind::Hash
+            },
             key_size,
             value_size: value.size(),
             max_entries: options.map_keys_max,
-            role: MapRole::Script { name: name.clone(), keys, value },
+            role: MapRole::Script {
+                name: name.clone(),
+                keys,
+                value,
+            },
         });
     }
     let runtime = |symbol: &str, kind, key_size, value_size, max_entries, role| MapSpec {
@@ -165,11 +219,39 @@ fn map_specs(table: &MapTable, options: &Options) -> Result<Vec<MapSpec>> {
         max_entries,
         role,
     };
-    specs.push(runtime("tl_output", MapKind::RingBuf, 0, 0, RINGBUF_BYTES, MapRole::Output));
-    specs.push(runtime("tl_lost", MapKind::PerCpuArray, 4, 8, 1, MapRole::Lost));
-    specs.push(runtime("tl_start", MapKind::Array, 4, 8, 1, MapRole::StartTime));
+    specs.push(runtime(
+        "tl_output",
+        MapKind::RingBuf,
+        0,
+        0,
+        RINGBUF_BYTES,
+        MapRole::Output,
+    ));
+    specs.push(runtime(
+        "tl_lost",
+        MapKind::PerCpuArray,
+        4,
+        8,
+        1,
+        MapRole::Lost,
+    ));
+    specs.push(runtime(
+        "tl_start",
+        MapKind::Array,
+        4,
+        8,
+        1,
+        MapRole::StartTime,
+    ));
     if table.uses_stacks {
-        specs.push(runtime("tl_stacks", MapKind::StackTrace, 4, 8 * MAX_STACK_FRAMES, 4096, MapRole::Stacks));
+        specs.push(runtime(
+            "tl_stacks",
+            MapKind::StackTrace,
+            4,
+            8 * MAX_STACK_FRAMES,
+            4096,
+            MapRole::Stacks,
+        ));
     }
     Ok(specs)
 }
