@@ -35,7 +35,7 @@ fn count_total(value: MapValue, n: Operand) -> Aggregate {
 }
 
 macro_rules! aggregation {
-    ($ty:ident, $name:literal, $doc:literal, |$cx:ident, $call:ident| $body:expr) => {
+    ($ty:ident, $name:literal, $doc:literal, |$cx:ident, $call:ident| $body:block) => {
         pub struct $ty;
         impl Builtin for $ty {
             fn name(&self) -> &'static str {
@@ -47,9 +47,7 @@ macro_rules! aggregation {
             fn form(&self) -> Form {
                 Form::Aggregation
             }
-            fn aggregate(&self, $cx: &mut Lowerer, $call: &Call) -> Result<Aggregate> {
-                $body
-            }
+            fn aggregate(&self, $cx: &mut Lowerer, $call: &Call) -> Result<Aggregate> $body
         }
     };
 }
