@@ -127,6 +127,9 @@ fn run(cli: Cli) -> Result<(), ()> {
         println!("{ast:#?}");
         return Ok(());
     }
+    if cli.dump.is_none() {
+        tracelet_runtime::kernel::require_root().map_err(|msg| report_plain(&msg, None))?;
+    }
     let kernel: Box<dyn tracelet_compiler::KernelInfo> = match LiveKernel::new() {
         Ok(k) => Box::new(k),
         Err(e) if cli.dump.is_some() => {
