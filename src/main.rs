@@ -153,7 +153,13 @@ fn run(cli: Cli) -> Result<(), ()> {
             for ((inst, _), prog) in compiled.functions.iter().zip(&compiled.programs) {
                 println!("{}: ({} bytes of stack)", inst.name, prog.stack);
                 for (i, insn) in prog.insns.iter().enumerate() {
-                    println!("{i:5}: {insn}");
+                    match prog.map_relocs.iter().find(|(at, _)| *at == i) {
+                        Some((_, map)) => {
+                            let symbol = &compiled.artifact.maps[map.0].symbol;
+                            println!("{i:5}: r{} = map[{symbol}]", insn.dst)
+                        }
+                        None => println!("{i:5}: {insn}"),
+                    }
                 }
                 println!();
             }
