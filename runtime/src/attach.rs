@@ -3,9 +3,12 @@
 
 use crate::error::{Result, RuntimeError};
 use crate::kernel::online_cpus;
+use aya::programs::kprobe::KProbeLink;
+use aya::programs::perf_event::PerfEventLink;
 use aya::programs::perf_event::{
     PerfEventConfig, PerfEventScope, SamplePolicy, SoftwareEvent as AyaSoftware,
 };
+use aya::programs::trace_point::TracePointLink;
 use aya::programs::{KProbe, PerfEvent, Program, ProgramError, RawTracePoint, TracePoint};
 use aya::Ebpf;
 use tracelet_compiler::artifact::{AttachPlan, ProbeSpec, Sample, SoftwareEvent};
@@ -62,17 +65,39 @@ fn load_error(spec: &ProbeSpec, e: ProgramError) -> RuntimeError {
     }
 }
 
-/// Attaches a loaded program to its event.
-pub fn attach(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
+/// An attachment; dropping it detaches the program from that event.
+pub enum Link {
+    Tracepoint(TracePointLink),
+    PerfEvent(PerfEventLink),
+    Kprobe(KProbeLink),
+}
+
+/// Detaches every link at once: each tracepoint detach waits for an RCU grace
+/// period, and concurrent waits share one.
+pub fn detach_all(links: Vec<Link>) {
+    std::thread::scope(|s| {
+        for link in links {
+            s.spawn(move || match link {
+                Link::Tracepoint(l) => drop(l),
+                Link::PerfEvent(l) => drop(l),
+                Link::Kprobe(l) => drop(l),
+            });
+        }
+    });
+}
+
+/// Attaches a loaded program to its event(s).
+pub fn attach(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<Vec<Link>> {
     let name = spec.name.clone();
     let fail = |e: ProgramError| {
         RuntimeError::for_probe(&name, format!("cannot attach {name}: {}", describe(&e)))
     };
     match &spec.attach {
-        AttachPlan::Begin | AttachPlan::End => Ok(()),
+        AttachPlan::Begin | AttachPlan::End => Ok(Vec::new()),
         AttachPlan::Tracepoint { category, event } => {
             let p: &mut TracePoint = program(bpf, spec)?.try_into().map_err(fail)?;
-            p.attach(category, event).map(drop).map_err(fail)
+            let id = p.attach(category, event).map_err(fail)?;
+            Ok(vec![Link::Tracepoint(p.take_link(id).map_err(fail)?)])
         }
         AttachPlan::PerfEvent {
             event,
@@ -92,33 +117,33 @@ pub fn attach(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
             } else {
                 online_cpus()
             };
+            let mut links = Vec::new();
             for cpu in cpus {
-                p.attach(
-                    config,
-                    PerfEventScope::AllProcessesOneCpu { cpu },
-                    policy,
-                    false,
-                )
-                .map_err(fail)?;
+                let scope = PerfEventScope::AllProcessesOneCpu { cpu };
+                let id = p.attach(config, scope, policy, false).map_err(fail)?;
+                links.push(Link::PerfEvent(p.take_link(id).map_err(fail)?));
             }
-            Ok(())
+            Ok(links)
         }
         AttachPlan::Kprobe {
             function, offset, ..
         } => {
             let p: &mut KProbe = program(bpf, spec)?.try_into().map_err(fail)?;
-            p.attach(function, *offset).map(drop).map_err(|e| {
-                let err = fail(e);
+            let id = p.attach(function, *offset).map_err(|e| {
                 if std::path::Path::new("/sys/bus/event_source/devices/kprobe").exists() {
-                    err
-                } else {
-                    RuntimeError::for_probe(
-                        &spec.name,
-                        format!("cannot attach {}: this kernel has no kprobe support (CONFIG_KPROBES is not set)", spec.name),
-                    )
-                    .with_help("use a tracepoint instead, e.g. tracepoint:syscalls:sys_enter_openat")
+                    return fail(e);
                 }
-            })
+                RuntimeError::for_probe(
+                    &spec.name,
+                    format!(
+                        "cannot attach {}: this kernel has no kprobe support \
+                         (CONFIG_KPROBES is not set)",
+                        spec.name
+                    ),
+                )
+                .with_help("use a tracepoint instead, e.g. tracepoint:syscalls:sys_enter_openat")
+            })?;
+            Ok(vec![Link::Kprobe(p.take_link(id).map_err(fail)?)])
         }
     }
 }
@@ -137,18 +162,6 @@ pub fn run_once(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
                 format!("cannot run {}: {}", spec.name, describe(&e)),
             )
         })
-}
-
-/// Detaches a program from every event it is attached to.
-pub fn detach(bpf: &mut Ebpf, spec: &ProbeSpec) {
-    if let Some(prog) = bpf.program_mut(&spec.symbol) {
-        let _ = match prog {
-            Program::TracePoint(p) => p.unload(),
-            Program::PerfEvent(p) => p.unload(),
-            Program::KProbe(p) => p.unload(),
-            _ => Ok(()),
-        };
-    }
 }
 
 /// An aya error with its sources, on one line.

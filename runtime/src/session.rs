@@ -86,10 +86,9 @@ pub fn run(artifact: &Artifact, options: &RunOptions) -> Result<()> {
     if !options.quiet {
         session.io(|o| o.attached(artifact.probes.len()))?;
     }
-    let result = session.run(&mut bpf, options);
-    for p in &artifact.probes {
-        attach::detach(&mut bpf, p);
-    }
+    let mut links = Vec::new();
+    let result = session.run(&mut bpf, options, &mut links);
+    attach::detach_all(links);
     result?;
     for p in artifact
         .probes
@@ -131,7 +130,12 @@ impl Session<'_> {
         }
     }
 
-    fn run(&mut self, bpf: &mut Ebpf, options: &RunOptions) -> Result<()> {
+    fn run(
+        &mut self,
+        bpf: &mut Ebpf,
+        options: &RunOptions,
+        links: &mut Vec<attach::Link>,
+    ) -> Result<()> {
         for p in self
             .artifact
             .probes
@@ -145,7 +149,7 @@ impl Session<'_> {
             return Ok(());
         }
         for p in &self.artifact.probes {
-            attach::attach(bpf, p)?;
+            links.extend(attach::attach(bpf, p)?);
         }
         if options.notify_attached {
             println!("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
