@@ -4,7 +4,7 @@
 use super::{bad_attach, ProbeContext, ProbeInstance, Provider};
 use crate::artifact::AttachPlan;
 use crate::diagnostic::{did_you_mean, Diagnostic, Result};
-use crate::kernel_info::KernelInfo;
+use crate::kernel_info::{KernelInfo, TracepointFormat};
 use crate::syntax::ast::AttachPoint;
 use crate::types::AddrSpace;
 
@@ -32,6 +32,12 @@ impl Provider for Tracepoint {
                 USAGE,
             ));
         };
+        if !category.contains('*') && !event.contains('*') {
+            // A plain name needs no listing unless it turns out not to exist.
+            if let Ok(format) = kernel.tracepoint_format(category, event) {
+                return Ok(vec![instance(category, event, format)]);
+            }
+        }
         let all = kernel.tracepoints();
         let matches: Vec<&(String, String)> = all
             .iter()
@@ -46,22 +52,28 @@ impl Provider for Tracepoint {
                 let format = kernel
                     .tracepoint_format(c, e)
                     .map_err(|msg| Diagnostic::new("probe", ap.span, msg))?;
-                let space = if c == "syscalls" {
-                    AddrSpace::User
-                } else {
-                    AddrSpace::Kernel
-                };
-                Ok(ProbeInstance {
-                    name: format!("tracepoint:{c}:{e}"),
-                    section: "tracepoint",
-                    attach: AttachPlan::Tracepoint {
-                        category: c.clone(),
-                        event: e.clone(),
-                    },
-                    context: ProbeContext::Tracepoint { format, space },
-                })
+                Ok(instance(c, e, format))
             })
             .collect()
+    }
+}
+
+/// The probe instance of one existing tracepoint. Syscall arguments point
+/// into user memory; other tracepoints' pointers are kernel pointers.
+fn instance(category: &str, event: &str, format: TracepointFormat) -> ProbeInstance {
+    let space = if category == "syscalls" {
+        AddrSpace::User
+    } else {
+        AddrSpace::Kernel
+    };
+    ProbeInstance {
+        name: format!("tracepoint:{category}:{event}"),
+        section: "tracepoint",
+        attach: AttachPlan::Tracepoint {
+            category: category.into(),
+            event: event.into(),
+        },
+        context: ProbeContext::Tracepoint { format, space },
     }
 }
 
