@@ -2,7 +2,7 @@
 //! registers, label resolution, and expansion of the fused map operations.
 
 use super::insn::{Alu, Insn, Jmp, Src, FP, R0, R1, R2, R3, R6};
-use super::regalloc::{allocate, Allocation, Loc};
+use super::regalloc::{allocate, layout_slots, Allocation, Loc};
 use crate::ir::{AggOp, AluOp, Arg, CmpOp, Function, Inst, Label, MapId, Operand, Slot, VReg};
 
 /// The BPF stack limit.
@@ -45,13 +45,8 @@ struct Emitter<'a> {
 /// Compiles one IR function. Fails only when the stack does not fit.
 pub fn emit(func: &Function, maps: RuntimeMaps) -> Result<Program, String> {
     let alloc = allocate(func);
-    let mut offset = 0i32;
-    let mut slot_base = Vec::with_capacity(func.slots.len());
-    for size in &func.slots {
-        offset += (size.div_ceil(8) * 8) as i32;
-        slot_base.push(-offset);
-    }
-    offset += alloc.spill_slots as i32 * 8;
+    let (slot_base, slot_bytes) = layout_slots(func);
+    let mut offset = slot_bytes as i32 + alloc.spill_slots as i32 * 8;
     let spill_base = -offset;
     offset += 8;
     let scratch = -offset;

@@ -5,7 +5,7 @@
 //! slot; both are reused once an interval ends. r6 holds the context, r0–r5 are
 //! scratch for single instructions.
 
-use crate::ir::{AggOp, Arg, Function, Inst, Operand, VReg};
+use crate::ir::{AggOp, Arg, Function, Inst, Operand, Slot, VReg};
 
 /// Where a virtual register lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,4 +178,90 @@ mod tests {
         let a = allocate(&func);
         assert_eq!(a.spill_slots, 2);
     }
+}
+
+/// Calls `f` for every slot an instruction mentions.
+pub fn for_each_slot(inst: &Inst, mut f: impl FnMut(Slot)) {
+    use Inst::*;
+    match inst {
+        ZeroSlot { slot }
+        | StoreSlot { slot, .. }
+        | LoadSlot { slot, .. }
+        | Output { slot, .. } => f(*slot),
+        CopySlot { dst, src, .. } => {
+            f(*dst);
+            f(*src);
+        }
+        Call { args, .. } => {
+            for a in args {
+                if let Arg::SlotAddr(s, _) = a {
+                    f(*s)
+                }
+            }
+        }
+        MapRead { key, dst, .. } => {
+            f(*key);
+            f(*dst);
+        }
+        MapUpdate { key, value, .. } => {
+            f(*key);
+            f(*value);
+        }
+        MapDelete { key, .. } => f(*key),
+        MapAggregate { key, init, .. } => {
+            f(*key);
+            f(*init);
+        }
+        Mov { .. }
+        | Alu { .. }
+        | Cmp { .. }
+        | Extend { .. }
+        | Label(_)
+        | Jump(_)
+        | Branch { .. }
+        | Exit
+        | LoadCtx { .. } => {}
+    }
+}
+
+/// Lays out slots on the stack, letting slots whose intervals do not overlap
+/// share bytes. Returns each slot's frame offset (negative, from r10) and the
+/// bytes used.
+pub fn layout_slots(func: &Function) -> (Vec<i32>, u32) {
+    let n = func.slots.len();
+    let mut first = vec![usize::MAX; n];
+    let mut last = vec![0usize; n];
+    for (i, inst) in func.insts.iter().enumerate() {
+        for_each_slot(inst, |s| {
+            let s = s.0 as usize;
+            first[s] = first[s].min(i);
+            last[s] = last[s].max(i);
+        });
+    }
+    let mut order: Vec<usize> = (0..n).filter(|&s| first[s] != usize::MAX).collect();
+    order.sort_by_key(|&s| first[s]);
+    let size = |s: usize| func.slots[s].div_ceil(8) * 8;
+    // (slot, depth from the frame top); depth..depth+size is taken.
+    let mut placed: Vec<(usize, u32)> = Vec::new();
+    let mut base = vec![0i32; n];
+    let mut total = 0;
+    for s in order {
+        let mut busy: Vec<(u32, u32)> = placed
+            .iter()
+            .filter(|(p, _)| last[*p] >= first[s])
+            .map(|(p, d)| (*d, *d + size(*p)))
+            .collect();
+        busy.sort_unstable();
+        let mut depth = 0;
+        for (start, end) in busy {
+            if depth + size(s) <= start {
+                break;
+            }
+            depth = depth.max(end);
+        }
+        placed.push((s, depth));
+        base[s] = -((depth + size(s)) as i32);
+        total = total.max(depth + size(s));
+    }
+    (base, total)
 }

@@ -7,7 +7,7 @@ pub mod tracepoint_format;
 pub use tracepoint_format::{parse_format, FieldKind, TracepointField, TracepointFormat};
 
 /// Facts about the kernel the script will run on.
-pub trait KernelInfo {
+pub trait KernelInfo: Sync {
     /// Every tracepoint as `(category, event)`, for wildcards and near-miss hints.
     fn tracepoints(&self) -> Vec<(String, String)>;
 

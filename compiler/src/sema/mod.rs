@@ -50,8 +50,31 @@ const RINGBUF_BYTES: u32 = 1 << 20;
 /// Frames kept per kernel stack.
 pub const MAX_STACK_FRAMES: u32 = 127;
 
-/// Parses, checks, lowers and generates code for a whole script.
+/// Stack for the compiler thread: parsing and lowering recurse on nesting.
+const COMPILER_STACK: usize = 256 << 20;
+
+/// Parses, checks, lowers and generates code for a whole script. Runs on a
+/// thread with a large stack so deeply nested programs get a diagnostic, not
+/// a stack overflow.
 pub fn compile(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<Compiled> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("compiler".into())
+            .stack_size(COMPILER_STACK)
+            .spawn_scoped(s, || compile_here(src, kernel, options))
+            .map(|t| t.join())
+    })
+    .map_err(|e| {
+        Diagnostic::new(
+            "codegen",
+            Span::default(),
+            format!("cannot start the compiler: {e}"),
+        )
+    })?
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+fn compile_here(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<Compiled> {
     let program = crate::syntax::parse(src)?;
     let instances = expand_probes(&program, kernel)?;
     let mut table = MapTable::default();
