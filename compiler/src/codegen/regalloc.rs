@@ -127,59 +127,6 @@ pub fn for_each_reg(inst: &Inst, mut f: impl FnMut(VReg)) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::types::Type;
-
-    #[test]
-    fn registers_are_reused_after_their_interval() {
-        let mut func = Function {
-            regs: vec![Type::U64; 5],
-            ..Default::default()
-        };
-        for i in 0..5 {
-            func.insts.push(Inst::Mov {
-                dst: VReg(i),
-                src: Operand::Imm(1),
-            });
-            func.insts.push(Inst::StoreSlot {
-                slot: crate::ir::Slot(0),
-                offset: 0,
-                src: Operand::Reg(VReg(i)),
-                size: 8,
-            });
-        }
-        let a = allocate(&func);
-        assert_eq!(a.spill_slots, 0);
-        assert!(a.locs.iter().all(|l| matches!(l, Loc::Reg(_))));
-    }
-
-    #[test]
-    fn overlapping_registers_spill() {
-        let mut func = Function {
-            regs: vec![Type::U64; 5],
-            ..Default::default()
-        };
-        for i in 0..5 {
-            func.insts.push(Inst::Mov {
-                dst: VReg(i),
-                src: Operand::Imm(1),
-            });
-        }
-        for i in 0..5 {
-            func.insts.push(Inst::Branch {
-                op: crate::ir::CmpOp::Eq,
-                lhs: VReg(i),
-                rhs: Operand::Imm(0),
-                target: crate::ir::Label(0),
-            });
-        }
-        let a = allocate(&func);
-        assert_eq!(a.spill_slots, 2);
-    }
-}
-
 /// Calls `f` for every slot an instruction mentions.
 pub fn for_each_slot(inst: &Inst, mut f: impl FnMut(Slot)) {
     use Inst::*;
@@ -264,4 +211,86 @@ pub fn layout_slots(func: &Function) -> (Vec<i32>, u32) {
         total = total.max(depth + size(s));
     }
     (base, total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Type;
+
+    #[test]
+    fn registers_are_reused_after_their_interval() {
+        let mut func = Function {
+            regs: vec![Type::U64; 5],
+            ..Default::default()
+        };
+        for i in 0..5 {
+            func.insts.push(Inst::Mov {
+                dst: VReg(i),
+                src: Operand::Imm(1),
+            });
+            func.insts.push(Inst::StoreSlot {
+                slot: crate::ir::Slot(0),
+                offset: 0,
+                src: Operand::Reg(VReg(i)),
+                size: 8,
+            });
+        }
+        let a = allocate(&func);
+        assert_eq!(a.spill_slots, 0);
+        assert!(a.locs.iter().all(|l| matches!(l, Loc::Reg(_))));
+    }
+
+    #[test]
+    fn overlapping_registers_spill() {
+        let mut func = Function {
+            regs: vec![Type::U64; 5],
+            ..Default::default()
+        };
+        for i in 0..5 {
+            func.insts.push(Inst::Mov {
+                dst: VReg(i),
+                src: Operand::Imm(1),
+            });
+        }
+        for i in 0..5 {
+            func.insts.push(Inst::Branch {
+                op: crate::ir::CmpOp::Eq,
+                lhs: VReg(i),
+                rhs: Operand::Imm(0),
+                target: crate::ir::Label(0),
+            });
+        }
+        let a = allocate(&func);
+        assert_eq!(a.spill_slots, 2);
+    }
+
+    #[test]
+    fn slots_with_disjoint_lives_share_bytes() {
+        use crate::ir::Slot;
+        let mut func = Function {
+            slots: vec![16, 8, 8],
+            ..Default::default()
+        };
+        func.insts = vec![
+            Inst::ZeroSlot { slot: Slot(0) },
+            Inst::ZeroSlot { slot: Slot(1) },
+            Inst::CopySlot {
+                dst: Slot(1),
+                dst_offset: 0,
+                src: Slot(0),
+                src_offset: 0,
+                len: 8,
+            },
+            Inst::ZeroSlot { slot: Slot(2) },
+            Inst::Output {
+                slot: Slot(1),
+                len: 8,
+            },
+        ];
+        let (base, total) = layout_slots(&func);
+        assert_eq!(total, 24);
+        assert_eq!(base[2], -8, "slot 2 reuses slot 0's bytes");
+        assert_ne!(base[1], base[2]);
+    }
 }
