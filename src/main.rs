@@ -124,7 +124,7 @@ fn run(cli: Cli) -> Result<(), ()> {
     let fail = |d: Diagnostic| report(&src, &d);
     if let Some(Stage::Ast) = cli.dump {
         let ast = tracelet_compiler::syntax::parse(&src.text).map_err(fail)?;
-        println!("{ast:#?}");
+        print_stdout(&format!("{ast:#?}\n"));
         return Ok(());
     }
     if cli.dump.is_none() {
@@ -144,25 +144,29 @@ fn run(cli: Cli) -> Result<(), ()> {
     let compiled = compile(&src.text, kernel.as_ref(), &options).map_err(fail)?;
     match cli.dump {
         Some(Stage::Ir) => {
+            let mut text = String::new();
             for (inst, func) in &compiled.functions {
-                println!("{}:\n{func}", inst.name);
+                text += &format!("{}:\n{func}\n", inst.name);
             }
+            print_stdout(&text);
             return Ok(());
         }
         Some(Stage::Bpf) => {
+            let mut text = String::new();
             for ((inst, _), prog) in compiled.functions.iter().zip(&compiled.programs) {
-                println!("{}: ({} bytes of stack)", inst.name, prog.stack);
+                text += &format!("{}: ({} bytes of stack)\n", inst.name, prog.stack);
                 for (i, insn) in prog.insns.iter().enumerate() {
                     match prog.map_relocs.iter().find(|(at, _)| *at == i) {
                         Some((_, map)) => {
                             let symbol = &compiled.artifact.maps[map.0].symbol;
-                            println!("{i:5}: r{} = map[{symbol}]", insn.dst)
+                            text += &format!("{i:5}: r{} = map[{symbol}]\n", insn.dst)
                         }
-                        None => println!("{i:5}: {insn}"),
+                        None => text += &format!("{i:5}: {insn}\n"),
                     }
                 }
-                println!();
+                text.push('\n');
             }
+            print_stdout(&text);
             return Ok(());
         }
         _ => {}
@@ -196,4 +200,10 @@ fn run(cli: Cli) -> Result<(), ()> {
         notify_attached: std::env::var_os("__BPFTRACE_NOTIFY_PROBES_ATTACHED").is_some(),
     };
     tracelet_runtime::run(&compiled.artifact, &run_options).map_err(runtime_fail)
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn print_stdout(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(text.as_bytes());
 }

@@ -10,6 +10,7 @@ use crate::output::{Output, OutputFormat};
 use crate::snapshot::ScriptMap;
 use aya::maps::{Map, MapData, RingBuf};
 use aya::{Ebpf, EbpfLoader};
+use std::io::Write;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -152,7 +153,10 @@ impl Session<'_> {
             links.extend(attach::attach(bpf, p)?);
         }
         if options.notify_attached {
-            println!("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
+            // A raw line in every output format, as bpftrace prints it.
+            let mut stdout = std::io::stdout();
+            let _ =
+                writeln!(stdout, "__BPFTRACE_NOTIFY_PROBES_ATTACHED").and_then(|_| stdout.flush());
         }
         let has_events = self
             .artifact

@@ -2,6 +2,7 @@
 //! registers, label resolution, and expansion of the fused map operations.
 
 use super::insn::{Alu, Insn, Jmp, Src, FP, R0, R1, R2, R3, R6};
+use super::reach::reachable;
 use super::regalloc::{allocate, layout_slots, Allocation, Loc};
 use crate::ir::{AggOp, AluOp, Arg, CmpOp, Function, Inst, Label, MapId, Operand, Slot, VReg};
 
@@ -71,7 +72,8 @@ pub fn emit(func: &Function, maps: RuntimeMaps) -> Result<Program, String> {
         func,
     };
     e.prologue();
-    for inst in &func.insts {
+    let live = reachable(func);
+    for (inst, _) in func.insts.iter().zip(live).filter(|(_, live)| *live) {
         e.inst(inst);
     }
     e.exit();

@@ -1,0 +1,240 @@
+//! Builtins, functions and statements, checked through deterministic programs.
+
+mod common;
+
+/// Run `tracelet -q -e PROGRAM`, require exit 0, return stdout without the
+/// trailing blank lines printed at exit.
+fn out_of(program: &str) -> String {
+    let out = common::run_q(program);
+    out.assert_ok();
+    out.stdout.trim_end_matches('\n').to_string()
+}
+
+#[test]
+fn builtins_process_identity() {
+    require_bpf!();
+    let out = common::run_q(
+        r#"BEGIN { printf("%d %d %d %d %s|%s\n", pid, tid, uid, gid, comm, probe); exit(); }"#,
+    );
+    out.assert_ok();
+    let line = out.stdout.lines().next().unwrap();
+    let (nums, strs) = line
+        .split_once(' ')
+        .map(|_| line.split_at(line.find('|').unwrap()))
+        .unwrap();
+    let fields: Vec<&str> = nums.split(' ').collect();
+    assert_eq!(fields.len(), 5, "{line}");
+    let pid: u32 = fields[0].parse().unwrap();
+    let tid: u32 = fields[1].parse().unwrap();
+    // BEGIN runs in tracelet itself.
+    assert!(pid > 1 && tid > 1, "{line}");
+    assert_eq!(fields[2], "0", "uid of root: {line}");
+    assert_eq!(fields[3], "0", "gid of root: {line}");
+    assert_eq!(fields[4], "tracelet", "{line}");
+    assert_eq!(strs, "|BEGIN", "{line}");
+}
+
+#[test]
+fn builtins_time_cpu_cgroup_rand_curtask() {
+    require_bpf!();
+    let out = out_of(
+        r#"BEGIN { printf("%d %d %d %d %d %d\n", nsecs > 0, elapsed >= 0, cpu >= 0, cgroup > 0, rand >= 0, curtask > 0); exit(); }"#,
+    );
+    assert_eq!(out, "1 1 1 1 1 1");
+    let out = out_of(r#"BEGIN { printf("%d\n", cpu); exit(); }"#);
+    let cpu: usize = out.parse().unwrap();
+    let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(cpu < ncpu.max(64), "cpu {cpu}");
+}
+
+#[test]
+fn rand_varies() {
+    require_bpf!();
+    let out = out_of(
+        r#"BEGIN { @a = rand; @b = rand; @c = rand; printf("%d\n", @a != @b || @b != @c); clear(@a); clear(@b); clear(@c); exit(); }"#,
+    );
+    assert_eq!(out, "1");
+}
+
+#[test]
+fn str_literal_and_length() {
+    require_bpf!();
+    assert_eq!(
+        out_of(r#"BEGIN { printf("[%s]\n", str("abc")); exit(); }"#),
+        "[abc]"
+    );
+    assert_eq!(
+        out_of(r#"BEGIN { printf("[%s]\n", str("abcdefghijkl", 4)); exit(); }"#),
+        "[abcd]"
+    );
+}
+
+#[test]
+fn max_strlen_env_truncates() {
+    require_bpf!();
+    let mut cmd = common::tracelet();
+    cmd.env("BPFTRACE_MAX_STRLEN", "8").args([
+        "-q",
+        "-e",
+        r#"BEGIN { printf("[%s]\n", str("abcdefghijkl")); exit(); }"#,
+    ]);
+    let out = common::run_cmd(cmd, None, common::TIMEOUT);
+    out.assert_ok();
+    // 8 bytes including the terminating NUL, as bpftrace.
+    assert_eq!(out.stdout.lines().next(), Some("[abcdefg]"), "{out}");
+}
+
+#[test]
+fn if_else_if_else() {
+    require_bpf!();
+    let p = |x: i32| {
+        format!(
+            r#"BEGIN {{ $x = {x}; if ($x > 10) {{ printf("big\n"); }} else if ($x > 3) {{ printf("mid\n"); }} else {{ printf("small\n"); }} exit(); }}"#
+        )
+    };
+    assert_eq!(out_of(&p(20)), "big");
+    assert_eq!(out_of(&p(5)), "mid");
+    assert_eq!(out_of(&p(1)), "small");
+}
+
+#[test]
+fn unroll_ternary_cast_compound_incdec() {
+    require_bpf!();
+    let out = out_of(
+        r#"BEGIN { $i = 0; unroll(3) { $i++; } $x = 5; printf("%d %d %d %d\n", $i, (uint8)300, $x > 1 ? 7 : 8, $x < 1 ? 7 : 8); $m = 3; $m += 4; $m -= 2; $m *= 6; $m /= 3; $m %= 7; $b = 12; $b &= 10; $b |= 1; $b ^= 3; $b <<= 2; $b >>= 1; printf("%d %d\n", $m, $b); $y = 1; $z = $y++; $w = ++$y; $v = $y--; $u = --$y; printf("%d %d %d %d %d\n", $z, $w, $v, $u, $y); exit(); }"#,
+    );
+    // $m: 3+4-2=5, *6=30, /3=10, %7=3.  $b: 12&10=8, |1=9, ^3=10, <<2=40, >>1=20.
+    assert_eq!(out, "3 44 7 8\n3 20\n1 3 3 1 1");
+}
+
+#[test]
+fn cast_truncation() {
+    require_bpf!();
+    assert_eq!(
+        out_of(
+            r#"BEGIN { printf("%d %d %d\n", (uint8)300 == 44, (int8)255, (uint16)65537); exit(); }"#
+        ),
+        "1 -1 1"
+    );
+}
+
+#[test]
+fn map_compound_assignment_and_incdec() {
+    require_bpf!();
+    let out = common::run_q(
+        r#"BEGIN { @m += 3; @m -= 1; @m *= 5; @n++; @n++; @n--; @k[1]++; @k[1] += 2; exit(); }"#,
+    );
+    out.assert_ok();
+    assert_eq!(out.stdout, "\n\n@k[1]: 3\n@m: 10\n@n: 1\n");
+}
+
+#[test]
+fn short_circuit_values() {
+    require_bpf!();
+    let out = out_of(
+        r#"BEGIN { $a = 0 && 1; $b = 0 || 2; $c = 3 && 4; $d = 0 || 0; printf("%d %d %d %d\n", $a, $b, $c, $d); exit(); }"#,
+    );
+    assert_eq!(out, "0 1 1 0");
+}
+
+#[test]
+fn short_circuit_skips_side_effects() {
+    require_bpf!();
+    let out = out_of(
+        r#"BEGIN { $x = 0; if ($x != 0 && 10 / $x > 1) { printf("no\n"); } if ($x == 0 || 10 / $x > 1) { printf("yes\n"); } exit(); }"#,
+    );
+    assert_eq!(out, "yes");
+}
+
+#[test]
+fn tuple_keys_and_string_compare() {
+    require_bpf!();
+    let out = common::run_q(
+        r#"BEGIN { @t[1, "a"] = 1; @t[2, "b"] = 2; if ("ab" == "ab") { printf("eq\n"); } if ("ab" != "ac") { printf("ne\n"); } if (comm == "tracelet") { printf("comm\n"); } exit(); }"#,
+    );
+    out.assert_ok();
+    assert_eq!(out.stdout, "eq\nne\ncomm\n\n\n@t[1, a]: 1\n@t[2, b]: 2\n");
+}
+
+#[test]
+fn map_read_defaults_to_zero() {
+    require_bpf!();
+    assert_eq!(
+        out_of(
+            r#"BEGIN { if (pid == 0) { @n[1] = 5; @o = 3; } printf("%d %d\n", @n[1], @o); exit(); }"#
+        ),
+        "0 0"
+    );
+}
+
+#[test]
+fn division_by_literal_zero_is_compile_error() {
+    // No kernel needed: rejected before loading.
+    let out = common::run_q("BEGIN { $x = 5 / 0; }");
+    common::assert_diagnostic(&out, &["division by zero"]);
+    let out = common::run_q("BEGIN { $x = 5 % 0; }");
+    common::assert_diagnostic(&out, &["division by zero"]);
+}
+
+#[test]
+fn return_ends_probe() {
+    require_bpf!();
+    assert_eq!(
+        out_of(r#"BEGIN { printf("a\n"); return; } BEGIN { printf("b\n"); exit(); }"#),
+        "a\nb"
+    );
+}
+
+#[test]
+fn return_inside_if() {
+    require_bpf!();
+    assert_eq!(
+        out_of(
+            r#"BEGIN { if (pid > 0) { printf("y\n"); return; } printf("no\n"); } BEGIN { exit(); }"#
+        ),
+        "y"
+    );
+}
+
+#[test]
+fn print_time_delete_clear_zero() {
+    require_bpf!();
+    let out = common::run_q(
+        r#"BEGIN { @b[1] = 2; @b[2] = 3; delete(@b[1]); print(@b); @c = count(); @c = count(); zero(@c); print(@c); @d[5] = 1; clear(@d); print(1); print("s"); time("%Y\n"); exit(); }"#,
+    );
+    out.assert_ok();
+    let year = {
+        // SAFETY: time(NULL) and localtime_r into our own buffer.
+        unsafe {
+            let t = libc::time(std::ptr::null_mut());
+            let mut tm: libc::tm = std::mem::zeroed();
+            libc::localtime_r(&t, &mut tm);
+            tm.tm_year + 1900
+        }
+    };
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(out.stdout.starts_with("@b[2]: 3\n"), "{out}");
+    assert!(lines.contains(&"@c: 0"), "{out}");
+    assert!(lines.contains(&"1") && lines.contains(&"s"), "{out}");
+    assert!(lines.contains(&year.to_string().as_str()), "{out}");
+    assert!(!out.stdout.contains("@d"), "cleared map printed:\n{out}");
+    assert!(!out.stdout.contains("@b[1]"), "deleted key printed:\n{out}");
+}
+
+#[test]
+fn exit_runs_end() {
+    require_bpf!();
+    let out = common::run_q(r#"BEGIN { printf("begin\n"); exit(); } END { printf("end\n"); }"#);
+    out.assert_ok();
+    assert!(out.stdout.starts_with("begin\nend\n"), "{out}");
+}
+
+#[test]
+fn aggregations_in_probe_context() {
+    require_bpf!();
+    let out = common::run_q(
+        r#"BEGIN { @s = sum(2); @s = sum(3); @mn = min(4); @mn = min(9); @mx = max(4); @mx = max(9); @a = avg(10); @a = avg(20); exit(); }"#,
+    );
+    out.assert_ok();
+    assert_eq!(out.stdout, "\n\n@a: 15\n\n@mn: 4\n@mx: 9\n@s: 5\n");
+}
