@@ -112,6 +112,16 @@ fn options_from_env() -> Result<Options, ()> {
         }
         options.max_strlen = n;
     }
+    if let Some(n) = var("BPFTRACE_PERF_RB_PAGES")? {
+        if !(1..=1 << 18).contains(&n) {
+            report_plain(
+                &format!("BPFTRACE_PERF_RB_PAGES={n} is out of range"),
+                Some("use a value from 1 to 262144"),
+            );
+            return Err(());
+        }
+        options.ringbuf_pages = n;
+    }
     if let Some(n) = var("BPFTRACE_MAP_KEYS_MAX")? {
         options.map_keys_max = n.max(1);
     }

@@ -216,3 +216,43 @@ fn json_stats_and_banner() {
         "{out}"
     );
 }
+
+#[test]
+fn print_keeps_the_top_entries_divided() {
+    require_bpf!();
+    let out = common::run_q(
+        "BEGIN { @[1] = 10; @[2] = 20; @[3] = 30; print(@, 2, 10); clear(@); exit(); }",
+    );
+    out.assert_ok();
+    assert_eq!(out.stdout, "@[2]: 2\n@[3]: 3\n\n\n", "{out}");
+}
+
+#[test]
+fn records_the_ring_buffer_had_no_room_for_are_reported() {
+    require_bpf!();
+    let mut cmd = common::tracelet();
+    cmd.env("BPFTRACE_PERF_RB_PAGES", "1").args([
+        "-q",
+        "-e",
+        r#"BEGIN { unroll(100) { printf("%s %s\n", "0123456789012345678901234567890123456789", comm); } exit(); }"#,
+    ]);
+    let out = common::run_cmd(cmd, None, std::time::Duration::from_secs(20));
+    out.assert_ok();
+    let printed = out.stdout.lines().filter(|l| l.starts_with("0123")).count();
+    let lost: usize = out
+        .stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Lost ")?
+                .strip_suffix(" events")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no `Lost N events` line: {out}"));
+    assert!(lost > 0 && printed > 0, "{out}");
+    assert_eq!(
+        printed + lost,
+        100,
+        "every record is printed or counted as lost: {out}"
+    );
+}

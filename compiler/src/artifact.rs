@@ -209,7 +209,8 @@ pub enum Action {
     /// `time(fmt)`: local wall-clock time through strftime.
     Time(String),
     /// `print(@m)`: print a map (by index into `maps`) as it is now.
-    PrintMap { map: usize },
+    /// Only the last `top` entries (0: all), values divided by `div` (0: 1).
+    PrintMap { map: usize, top: usize, div: u64 },
     /// `print(expr)`: print the record's single field.
     PrintValue,
     /// `clear(@m)`

@@ -99,6 +99,7 @@ pub fn run(artifact: &Artifact, options: &RunOptions) -> Result<()> {
         attach::run_once(&mut bpf, p)?;
     }
     session.drain(&bpf)?;
+    session.report_lost(&bpf)?;
     session.io(|o| o.end_separator())?;
     for spec in &artifact.maps {
         if let Some(map) = ScriptMap::new(spec) {
@@ -181,7 +182,7 @@ impl Session<'_> {
                 last_lost_check = Instant::now();
             }
         }
-        self.report_lost(bpf)
+        Ok(())
     }
 
     /// Handles every record waiting in the ring buffer.
@@ -217,12 +218,12 @@ impl Session<'_> {
                 Some(v) => self.io(|o| o.value(v)),
                 None => Ok(()),
             },
-            Action::PrintMap { map } => {
+            Action::PrintMap { map, top, div } => {
                 let Some(sm) = ScriptMap::new(&self.artifact.maps[*map]) else {
                     return Ok(());
                 };
                 let m = self.read_map(bpf, &sm)?;
-                self.io(|o| o.map(&m, 0, 0))
+                self.io(|o| o.map(&m, *top, *div))
             }
             Action::ClearMap { map } | Action::ZeroMap { map } => {
                 let Some(sm) = ScriptMap::new(&self.artifact.maps[*map]) else {

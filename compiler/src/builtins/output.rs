@@ -72,17 +72,40 @@ impl Builtin for Print {
         "print"
     }
     fn doc(&self) -> &'static str {
-        "print(@m) or print(expr): prints a map now, or a value, e.g. interval:s:1 { print(@); }"
+        "print(@m [, top [, div]]) or print(expr): prints a map now (its `top` last entries, \
+         values divided by `div`), or a value, e.g. interval:s:1 { print(@, 10); }"
     }
     fn form(&self) -> Form {
         Form::Function
     }
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
-        call.arity(1, 1)?;
+        call.arity(1, 3)?;
         let arg = &call.args[0];
         if matches!(&arg.kind, ExprKind::Map(m) if m.keys.is_empty()) {
             let map = cx.map_arg(arg)?;
-            cx.event(Action::PrintMap { map: map.0 }, &[])?;
+            let number = |i: usize| -> Result<u64> {
+                call.args.get(i).map_or(Ok(0), |e| {
+                    let n = cx.const_int(e)?;
+                    u64::try_from(n).map_err(|_| {
+                        Diagnostic::new("type", e.span, "print() top and div must not be negative")
+                    })
+                })
+            };
+            let (top, div) = (number(1)?, number(2)?);
+            cx.event(
+                Action::PrintMap {
+                    map: map.0,
+                    top: top as usize,
+                    div,
+                },
+                &[],
+            )?;
+        } else if call.args.len() > 1 {
+            return Err(Diagnostic::new(
+                "type",
+                call.args[1].span,
+                "only maps take `top` and `div` arguments",
+            ));
         } else {
             let v = cx.expr(arg)?;
             if v.ty() == &Type::Void {

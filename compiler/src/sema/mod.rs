@@ -22,6 +22,8 @@ pub struct Options {
     pub max_strlen: u32,
     /// Entries per map (`BPFTRACE_MAP_KEYS_MAX`).
     pub map_keys_max: u32,
+    /// Pages of the output ring buffer, a power of two (`BPFTRACE_PERF_RB_PAGES`).
+    pub ringbuf_pages: u32,
 }
 
 impl Default for Options {
@@ -29,6 +31,7 @@ impl Default for Options {
         Options {
             max_strlen: 64,
             map_keys_max: 4096,
+            ringbuf_pages: 256,
         }
     }
 }
@@ -45,8 +48,6 @@ pub struct Compiled {
     pub artifact: Artifact,
 }
 
-/// Output ring buffer size in bytes.
-const RINGBUF_BYTES: u32 = 1 << 20;
 /// Frames kept per kernel stack.
 pub const MAX_STACK_FRAMES: u32 = 127;
 
@@ -247,7 +248,7 @@ fn map_specs(table: &MapTable, options: &Options) -> Result<Vec<MapSpec>> {
         MapKind::RingBuf,
         0,
         0,
-        RINGBUF_BYTES,
+        options.ringbuf_pages.next_power_of_two() * 4096,
         MapRole::Output,
     ));
     specs.push(runtime(
