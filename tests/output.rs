@@ -250,9 +250,9 @@ fn records_the_ring_buffer_had_no_room_for_are_reported() {
         })
         .unwrap_or_else(|| panic!("no `Lost N events` line: {out}"));
     assert!(lost > 0 && printed > 0, "{out}");
-    assert_eq!(
-        printed + lost,
-        100,
+    // 100 printf records and one exit record, each printed, acted on or counted as lost.
+    assert!(
+        (100..=101).contains(&(printed + lost)),
         "every record is printed or counted as lost: {out}"
     );
 }

@@ -447,12 +447,14 @@ fn odd_programs() {
     let tiny = Options {
         max_strlen: 1,
         map_keys_max: 1,
+        ringbuf_pages: 1,
     };
     all_survive(all, &tiny);
     all_survive(VALID.iter().copied(), &tiny);
     let huge = Options {
         max_strlen: 100_000,
         map_keys_max: u32::MAX,
+        ringbuf_pages: u32::MAX,
     };
     all_survive(all, &huge);
     all_survive(VALID.iter().copied(), &huge);

@@ -248,7 +248,7 @@ fn map_specs(table: &MapTable, options: &Options) -> Result<Vec<MapSpec>> {
         MapKind::RingBuf,
         0,
         0,
-        options.ringbuf_pages.next_power_of_two() * 4096,
+        options.ringbuf_pages.clamp(1, 1 << 18).next_power_of_two() * 4096,
         MapRole::Output,
     ));
     specs.push(runtime(
