@@ -76,12 +76,13 @@ fn max_strlen_env_truncates() {
     cmd.env("BPFTRACE_MAX_STRLEN", "8").args([
         "-q",
         "-e",
-        r#"BEGIN { printf("[%s]\n", str("abcdefghijkl")); exit(); }"#,
+        r#"BEGIN { printf("[%s][%s]\n", str("abcdefghijkl"), str("ab")); exit(); }"#,
     ]);
     let out = common::run_cmd(cmd, None, common::TIMEOUT);
     out.assert_ok();
-    // 8 bytes including the terminating NUL, as bpftrace.
-    assert_eq!(out.stdout.lines().next(), Some("[abcdefg]"), "{out}");
+    // 8 bytes including the terminating NUL; a string filling its buffer gets
+    // bpftrace's `..` trailer (str_trunc_trailer).
+    assert_eq!(out.stdout.lines().next(), Some("[abcdefg..][ab]"), "{out}");
 }
 
 #[test]

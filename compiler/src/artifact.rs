@@ -13,7 +13,13 @@ pub struct Artifact {
     pub maps: Vec<MapSpec>,
     /// Output call sites; a record's first 8 bytes are the index into this list.
     pub events: Vec<EventSpec>,
+    /// `str()` buffer size: a printed string that fills it was probably cut,
+    /// and gets the `..` trailer as in bpftrace.
+    pub max_strlen: u32,
 }
+
+/// Appended to strings printf prints that look truncated.
+pub const STR_TRUNC_TRAILER: &str = "..";
 
 /// One eBPF program and where it attaches.
 #[derive(Clone, Debug, PartialEq)]

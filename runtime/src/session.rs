@@ -14,7 +14,7 @@ use std::io::Write;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use tracelet_compiler::artifact::{Action, AttachPlan, EventSpec, MapRole};
+use tracelet_compiler::artifact::{Action, AttachPlan, EventSpec, MapRole, STR_TRUNC_TRAILER};
 use tracelet_compiler::types::DecodeContext;
 use tracelet_compiler::value::Value;
 use tracelet_compiler::Artifact;
@@ -207,6 +207,7 @@ impl Session<'_> {
         let args: Vec<Value> = spec_args(spec, record, &stacks);
         match &spec.action {
             Action::Printf(format) => {
+                let args: Vec<Value> = args.into_iter().map(|a| self.mark_truncated(a)).collect();
                 let text = format.render(&args);
                 self.io(|o| o.printf(&text))
             }
@@ -240,6 +241,16 @@ impl Session<'_> {
                 self.exit = true;
                 Ok(())
             }
+        }
+    }
+
+    /// bpftrace's heuristic: a string exactly filling a `str()` buffer was cut.
+    fn mark_truncated(&self, v: Value) -> Value {
+        match v {
+            Value::Str(s) if s.len() + 1 == self.artifact.max_strlen as usize => {
+                Value::Str(s + STR_TRUNC_TRAILER)
+            }
+            other => other,
         }
     }
 

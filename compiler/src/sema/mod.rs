@@ -137,6 +137,7 @@ fn compile_here(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result
         probes,
         maps,
         events,
+        max_strlen: options.max_strlen,
     };
     let spans = instances.iter().map(|(_, _, span)| *span).collect();
     Ok(Compiled {
