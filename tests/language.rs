@@ -239,3 +239,24 @@ fn aggregations_in_probe_context() {
     out.assert_ok();
     assert_eq!(out.stdout, "\n\n@a: 15\n\n@mn: 4\n@mx: 9\n@s: 5\n");
 }
+
+#[test]
+fn long_strings_beyond_the_bpf_stack_use_the_scratch_map() {
+    require_bpf!();
+    let long = "x".repeat(150);
+    let mut cmd = common::tracelet();
+    cmd.env("BPFTRACE_MAX_STRLEN", "200").args([
+        "-q",
+        "-e",
+        &format!(
+            r#"BEGIN {{ $a = str("{long}"); printf("%s|%s|%s\n", $a, str("short"), comm); @[$a, comm] = count(); exit(); }}"#
+        ),
+    ]);
+    let out = common::run_cmd(cmd, None, common::TIMEOUT);
+    out.assert_ok();
+    assert_eq!(
+        out.stdout,
+        format!("{long}|short|tracelet\n\n\n@[{long}, tracelet]: 1\n"),
+        "{out}"
+    );
+}

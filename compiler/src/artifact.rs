@@ -112,6 +112,8 @@ pub enum MapRole {
     Stacks,
     /// One u64: the CLOCK_MONOTONIC time the run started, for `elapsed`.
     StartTime,
+    /// Per-CPU room for the values of programs too big for the BPF stack.
+    Scratch,
 }
 
 /// What a script map's values hold, which decides merging, sorting and printing.

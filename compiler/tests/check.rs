@@ -394,15 +394,33 @@ fn cast_to_unknown_type_names_the_type() {
 }
 
 #[test]
-fn stack_limit() {
+fn values_too_big_for_the_stack_move_to_the_scratch_map() {
     let big = Options {
         max_strlen: 400,
         ..Options::default()
     };
+    let src = r#"BEGIN { printf("%s %s\n", str(1), str(2)); @[str(3)] = count(); }"#;
+    let compiled = compile(src, &Fixture::new(), &big).expect("compiles with a scratch map");
+    let scratch = compiled
+        .artifact
+        .maps
+        .iter()
+        .find(|m| m.symbol == "tl_scratch")
+        .expect("a scratch map");
+    assert!(scratch.value_size >= 800, "{scratch:?}");
+    assert!(compiled.programs.iter().all(|p| p.stack <= 512));
+}
+
+#[test]
+fn values_too_big_for_the_scratch_map() {
+    let huge = Options {
+        max_strlen: 4096,
+        ..Options::default()
+    };
     let d = check_err!(
-        r#"BEGIN { printf("%s %s\n", str(1), str(2)); }"#,
-        "stack",
-        big
+        r#"BEGIN { printf("%s %s %s %s %s %s %s %s %s\n", str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9)); }"#,
+        "BPFTRACE_MAX_STRLEN",
+        huge
     );
     expect(d, "codegen", None);
 }

@@ -1,9 +1,9 @@
 //! IR → eBPF instructions: stack layout, operand fetching through scratch
 //! registers, label resolution, and expansion of the fused map operations.
 
-use super::insn::{Alu, Insn, Jmp, Src, FP, R0, R1, R2, R3, R6};
+use super::insn::{Alu, Insn, Jmp, Src, FP, R0, R1, R2, R3, R6, R9};
 use super::reach::reachable;
-use super::regalloc::{allocate, layout_slots, Allocation, Loc};
+use super::regalloc::{allocate, layout_slots, Allocation, Loc, SlotLayout, ALLOCATABLE};
 use crate::ir::{AggOp, AluOp, Arg, CmpOp, Function, Inst, Label, MapId, Operand, Slot, VReg};
 
 /// The BPF stack limit.
@@ -24,7 +24,13 @@ pub struct Program {
 pub struct RuntimeMaps {
     pub output: MapId,
     pub lost: MapId,
+    /// One per-CPU value holding the slots of programs whose slots do not
+    /// fit the stack.
+    pub scratch: Option<MapId>,
 }
+
+/// The biggest value a per-CPU map may have (the kernel's PCPU_MIN_UNIT_SIZE).
+pub const SCRATCH_LIMIT: u32 = 32 << 10;
 
 const MAP_LOOKUP: i32 = 1;
 const MAP_UPDATE: i32 = 2;
@@ -34,7 +40,11 @@ const BPF_NOEXIST: i32 = 1;
 struct Emitter<'a> {
     out: Program,
     alloc: Allocation,
-    slot_base: Vec<i32>,
+    layout: SlotLayout,
+    /// Slots are addressed from this register (r10, or r9 for scratch)…
+    slot_reg: u8,
+    /// …plus this offset to the region's start.
+    slot_region: i32,
     spill_base: i32,
     scratch: i32,
     labels: Vec<Option<usize>>,
@@ -43,39 +53,66 @@ struct Emitter<'a> {
     func: &'a Function,
 }
 
-/// Compiles one IR function. Fails only when the stack does not fit.
+/// Bytes of stack a function needs with every slot on the stack.
+fn stack_frame(layout: &SlotLayout, alloc: &Allocation) -> u32 {
+    layout.total + alloc.spill_slots * 8 + 8
+}
+
+/// Bytes of scratch map value a function needs, when its slots do not fit the stack.
+pub fn scratch_bytes(func: &Function) -> Option<u32> {
+    let layout = layout_slots(func);
+    (stack_frame(&layout, &allocate(func, &ALLOCATABLE)) > STACK_LIMIT).then_some(layout.total)
+}
+
+/// Compiles one IR function. Slots that do not fit the 512-byte stack live in
+/// the scratch map (r9 then points at it, so only r7 and r8 hold registers).
 pub fn emit(func: &Function, maps: RuntimeMaps) -> Result<Program, String> {
-    let alloc = allocate(func);
-    let (slot_base, slot_bytes) = layout_slots(func);
-    let mut offset = slot_bytes as i32 + alloc.spill_slots as i32 * 8;
-    let spill_base = -offset;
-    offset += 8;
-    let scratch = -offset;
-    if offset as u32 > STACK_LIMIT {
+    let layout = layout_slots(func);
+    let stack_alloc = allocate(func, &ALLOCATABLE);
+    let in_stack = stack_frame(&layout, &stack_alloc) <= STACK_LIMIT;
+    let (alloc, slot_reg, stack_slots) = if in_stack {
+        (stack_alloc, FP, layout.total)
+    } else {
+        if maps.scratch.is_none() || layout.total > SCRATCH_LIMIT {
+            return Err(format!(
+                "this probe needs {} bytes for its values, more than the {SCRATCH_LIMIT} bytes \
+                 tracelet can give it; use shorter strings (BPFTRACE_MAX_STRLEN)",
+                layout.total
+            ));
+        }
+        (allocate(func, &ALLOCATABLE[..2]), R9, 0)
+    };
+    let spill_base = -((stack_slots + alloc.spill_slots * 8) as i32);
+    let frame = stack_slots + alloc.spill_slots * 8 + 8;
+    if frame > STACK_LIMIT {
         return Err(format!(
-            "this probe needs {offset} bytes of BPF stack, more than the kernel's limit of {STACK_LIMIT}; \
-             use shorter strings (BPFTRACE_MAX_STRLEN) or fewer string arguments"
+            "this probe needs {frame} bytes of BPF stack, more than the kernel's limit of \
+             {STACK_LIMIT}; split its expressions into simpler statements"
         ));
     }
     let mut e = Emitter {
         out: Program {
-            stack: offset as u32,
+            stack: frame,
             ..Default::default()
         },
         alloc,
-        slot_base,
+        slot_region: if in_stack { -(layout.total as i32) } else { 0 },
+        layout,
+        slot_reg,
         spill_base,
-        scratch,
+        scratch: -(frame as i32),
         labels: vec![None; func.labels as usize],
         fixups: Vec::new(),
         maps,
         func,
     };
-    e.prologue();
+    let end = e.new_label();
+    e.prologue(end);
     let live = reachable(func);
     for (inst, _) in func.insts.iter().zip(live).filter(|(_, live)| *live) {
         e.inst(inst);
     }
+    e.place(end);
     e.exit();
     e.resolve();
     Ok(e.out)
@@ -107,12 +144,18 @@ impl Emitter<'_> {
         (self.spill_base + s as i32 * 8) as i16
     }
 
-    fn slot_off(&self, slot: Slot, offset: u32) -> i16 {
-        (self.slot_base[slot.0 as usize] + offset as i32) as i16
+    /// Base register and offset of a byte inside a slot.
+    fn slot_ref(&self, slot: Slot, offset: u32) -> (u8, i16) {
+        let start = self.layout.start[slot.0 as usize] as i32;
+        (
+            self.slot_reg,
+            (self.slot_region + start + offset as i32) as i16,
+        )
     }
 
-    /// Zero every register and spill slot so no path reads undefined values.
-    fn prologue(&mut self) {
+    /// Zero every register and spill slot so no path reads undefined values,
+    /// and point r9 at the scratch value when slots live there.
+    fn prologue(&mut self, end: Label) {
         self.push(Insn::mov(R6, Src::Reg(1)));
         let mut used_regs = [false; 10];
         for loc in &self.alloc.locs {
@@ -129,6 +172,20 @@ impl Emitter<'_> {
             let off = self.spill_off(s);
             self.push(Insn::store_imm(8, FP, off, 0));
         }
+        if let (R9, Some(map)) = (self.slot_reg, self.maps.scratch) {
+            self.zero_key_lookup(map);
+            self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), end);
+            self.push(Insn::mov(R9, Src::Reg(R0)));
+        }
+    }
+
+    /// `r0 = map_lookup_elem(map, &(u32)0)`, the key in the frame's last word.
+    fn zero_key_lookup(&mut self, map: MapId) {
+        self.push(Insn::store_imm(8, FP, self.scratch as i16, 0));
+        self.map_addr(R1, map);
+        self.push(Insn::mov(R2, Src::Reg(FP)));
+        self.push(Insn::alu(Alu::Add, R2, Src::Imm(self.scratch)));
+        self.push(Insn::call(MAP_LOOKUP));
     }
 
     fn exit(&mut self) {
@@ -213,8 +270,8 @@ impl Emitter<'_> {
     }
 
     fn addr(&mut self, reg: u8, slot: Slot, offset: u32) {
-        let off = self.slot_off(slot, offset);
-        self.push(Insn::mov(reg, Src::Reg(FP)));
+        let (base, off) = self.slot_ref(slot, offset);
+        self.push(Insn::mov(reg, Src::Reg(base)));
         self.push(Insn::alu(Alu::Add, reg, Src::Imm(off as i32)));
     }
 
@@ -271,8 +328,8 @@ impl Emitter<'_> {
                 offset,
                 size,
             } => {
-                let off = self.slot_off(*slot, *offset);
-                self.push(Insn::load(*size, R0, FP, off));
+                let (base, off) = self.slot_ref(*slot, *offset);
+                self.push(Insn::load(*size, R0, base, off));
                 self.write(*dst, R0);
             }
             Inst::StoreSlot {
@@ -285,8 +342,8 @@ impl Emitter<'_> {
                 let words = self.func.slots[slot.0 as usize].div_ceil(8);
                 self.push(Insn::mov(R0, Src::Imm(0)));
                 for w in 0..words {
-                    let off = self.slot_off(*slot, w * 8);
-                    self.push(Insn::store(8, FP, off, R0));
+                    let (base, off) = self.slot_ref(*slot, w * 8);
+                    self.push(Insn::store(8, base, off, R0));
                 }
             }
             Inst::CopySlot {
@@ -296,9 +353,9 @@ impl Emitter<'_> {
                 src_offset,
                 len,
             } => {
-                let d = self.slot_off(*dst, *dst_offset);
-                let s = self.slot_off(*src, *src_offset);
-                self.copy(FP, s, FP, d, *len);
+                let (db, d) = self.slot_ref(*dst, *dst_offset);
+                let (sb, s) = self.slot_ref(*src, *src_offset);
+                self.copy(sb, s, db, d, *len);
             }
             Inst::Call { dst, helper, args } => {
                 self.call_args(args);
@@ -392,7 +449,7 @@ impl Emitter<'_> {
     }
 
     fn store(&mut self, slot: Slot, offset: u32, src: Operand, size: u8) {
-        let off = self.slot_off(slot, offset);
+        let (base, off) = self.slot_ref(slot, offset);
         match src {
             Operand::Imm(v) if i32::try_from(v).is_ok() || size < 8 => {
                 let imm = match size {
@@ -401,11 +458,11 @@ impl Emitter<'_> {
                     4 => v as u32 as i32,
                     _ => v as i32,
                 };
-                self.push(Insn::store_imm(size, FP, off, imm));
+                self.push(Insn::store_imm(size, base, off, imm));
             }
             _ => {
                 self.operand_into(src, R0);
-                self.push(Insn::store(size, FP, off, R0));
+                self.push(Insn::store(size, base, off, R0));
             }
         }
     }
@@ -454,12 +511,12 @@ impl Emitter<'_> {
         let (absent, done) = (self.new_label(), self.new_label());
         self.lookup(map, key);
         self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), absent);
-        let d = self.slot_off(dst, dst_offset);
-        self.copy(R0, 0, FP, d, len);
+        let (base, d) = self.slot_ref(dst, dst_offset);
+        self.copy(R0, 0, base, d, len);
         self.jump_to(Insn::jump(Jmp::Ja, 0, Src::Imm(0), 0), done);
         self.place(absent);
         for i in 0..len {
-            self.push(Insn::store_imm(1, FP, d + i as i16, 0));
+            self.push(Insn::store_imm(1, base, d + i as i16, 0));
         }
         self.place(done);
     }
@@ -524,11 +581,7 @@ impl Emitter<'_> {
         ]);
         self.push(Insn::call(RINGBUF_OUTPUT));
         self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), done);
-        self.push(Insn::store_imm(8, FP, self.scratch as i16, 0));
-        self.map_addr(R1, maps.lost);
-        self.push(Insn::mov(R2, Src::Reg(FP)));
-        self.push(Insn::alu(Alu::Add, R2, Src::Imm(self.scratch)));
-        self.push(Insn::call(MAP_LOOKUP));
+        self.zero_key_lookup(maps.lost);
         self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), done);
         self.push(Insn::load(8, R1, R0, 0));
         self.push(Insn::alu(Alu::Add, R1, Src::Imm(1)));

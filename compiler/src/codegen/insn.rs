@@ -7,6 +7,7 @@ pub const R1: u8 = 1;
 pub const R2: u8 = 2;
 pub const R3: u8 = 3;
 pub const R6: u8 = 6;
+pub const R9: u8 = 9;
 pub const FP: u8 = 10;
 
 const LD: u8 = 0x00;

@@ -7,4 +7,4 @@ pub mod reach;
 pub mod regalloc;
 
 pub use elf::{write_elf, ElfProgram};
-pub use emit::{emit, Program, RuntimeMaps, STACK_LIMIT};
+pub use emit::{emit, scratch_bytes, Program, RuntimeMaps, SCRATCH_LIMIT, STACK_LIMIT};

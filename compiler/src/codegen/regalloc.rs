@@ -22,25 +22,39 @@ pub struct Allocation {
     pub spill_slots: u32,
 }
 
-const ALLOCATABLE: [u8; 3] = [7, 8, 9];
+/// Registers preserved across helper calls that hold virtual registers.
+pub const ALLOCATABLE: [u8; 3] = [7, 8, 9];
 
-pub fn allocate(func: &Function) -> Allocation {
-    let n = func.regs.len();
+/// `(first, last)` instruction index mentioning each of `n` items, in order of
+/// first mention; items never mentioned are left out.
+fn intervals(
+    n: usize,
+    insts: &[Inst],
+    mentions: impl Fn(&Inst, &mut dyn FnMut(usize)),
+) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
     let mut first = vec![usize::MAX; n];
     let mut last = vec![0usize; n];
-    for (i, inst) in func.insts.iter().enumerate() {
-        for_each_reg(inst, |r| {
-            let r = r.0 as usize;
-            first[r] = first[r].min(i);
-            last[r] = last[r].max(i);
+    for (i, inst) in insts.iter().enumerate() {
+        mentions(inst, &mut |x| {
+            first[x] = first[x].min(i);
+            last[x] = last[x].max(i);
         });
     }
-    let mut order: Vec<usize> = (0..n).filter(|&r| first[r] != usize::MAX).collect();
-    order.sort_by_key(|&r| first[r]);
+    let mut order: Vec<usize> = (0..n).filter(|&x| first[x] != usize::MAX).collect();
+    order.sort_by_key(|&x| first[x]);
+    (order, first, last)
+}
+
+/// Allocates virtual registers to `registers` and spill slots.
+pub fn allocate(func: &Function, registers: &[u8]) -> Allocation {
+    let n = func.regs.len();
+    let (order, first, last) = intervals(n, &func.insts, |inst, f| {
+        for_each_reg(inst, |r| f(r.0 as usize))
+    });
 
     let mut locs = vec![Loc::Spill(0); n];
     let mut active: Vec<(usize, Loc)> = Vec::new(); // (end, loc)
-    let mut free_regs: Vec<u8> = ALLOCATABLE.iter().rev().copied().collect();
+    let mut free_regs: Vec<u8> = registers.iter().rev().copied().collect();
     let mut free_spills: Vec<u32> = Vec::new();
     let mut spill_slots = 0;
     for r in order {
@@ -171,46 +185,45 @@ pub fn for_each_slot(inst: &Inst, mut f: impl FnMut(Slot)) {
     }
 }
 
-/// Lays out slots on the stack, letting slots whose intervals do not overlap
-/// share bytes. Returns each slot's frame offset (negative, from r10) and the
-/// bytes used.
-pub fn layout_slots(func: &Function) -> (Vec<i32>, u32) {
+/// Where slots live: byte ranges of one region (the stack, or a scratch map
+/// value) shared by slots whose live intervals do not overlap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotLayout {
+    /// Start of each slot within the region.
+    pub start: Vec<u32>,
+    /// Bytes the region needs.
+    pub total: u32,
+}
+
+/// Lays out slots, first fit in order of first use.
+pub fn layout_slots(func: &Function) -> SlotLayout {
     let n = func.slots.len();
-    let mut first = vec![usize::MAX; n];
-    let mut last = vec![0usize; n];
-    for (i, inst) in func.insts.iter().enumerate() {
-        for_each_slot(inst, |s| {
-            let s = s.0 as usize;
-            first[s] = first[s].min(i);
-            last[s] = last[s].max(i);
-        });
-    }
-    let mut order: Vec<usize> = (0..n).filter(|&s| first[s] != usize::MAX).collect();
-    order.sort_by_key(|&s| first[s]);
+    let (order, first, last) = intervals(n, &func.insts, |inst, f| {
+        for_each_slot(inst, |s| f(s.0 as usize))
+    });
     let size = |s: usize| func.slots[s].div_ceil(8) * 8;
-    // (slot, depth from the frame top); depth..depth+size is taken.
-    let mut placed: Vec<(usize, u32)> = Vec::new();
-    let mut base = vec![0i32; n];
+    let mut placed: Vec<usize> = Vec::new();
+    let mut start = vec![0u32; n];
     let mut total = 0;
     for s in order {
         let mut busy: Vec<(u32, u32)> = placed
             .iter()
-            .filter(|(p, _)| last[*p] >= first[s])
-            .map(|(p, d)| (*d, *d + size(*p)))
+            .filter(|p| last[**p] >= first[s])
+            .map(|p| (start[*p], start[*p] + size(*p)))
             .collect();
         busy.sort_unstable();
-        let mut depth = 0;
-        for (start, end) in busy {
-            if depth + size(s) <= start {
+        let mut at = 0;
+        for (lo, hi) in busy {
+            if at + size(s) <= lo {
                 break;
             }
-            depth = depth.max(end);
+            at = at.max(hi);
         }
-        placed.push((s, depth));
-        base[s] = -((depth + size(s)) as i32);
-        total = total.max(depth + size(s));
+        placed.push(s);
+        start[s] = at;
+        total = total.max(at + size(s));
     }
-    (base, total)
+    SlotLayout { start, total }
 }
 
 #[cfg(test)]
@@ -236,7 +249,7 @@ mod tests {
                 size: 8,
             });
         }
-        let a = allocate(&func);
+        let a = allocate(&func, &ALLOCATABLE);
         assert_eq!(a.spill_slots, 0);
         assert!(a.locs.iter().all(|l| matches!(l, Loc::Reg(_))));
     }
@@ -261,7 +274,7 @@ mod tests {
                 target: crate::ir::Label(0),
             });
         }
-        let a = allocate(&func);
+        let a = allocate(&func, &ALLOCATABLE);
         assert_eq!(a.spill_slots, 2);
     }
 
@@ -288,9 +301,8 @@ mod tests {
                 len: 8,
             },
         ];
-        let (base, total) = layout_slots(&func);
-        assert_eq!(total, 24);
-        assert_eq!(base[2], -8, "slot 2 reuses slot 0's bytes");
-        assert_ne!(base[1], base[2]);
+        let layout = layout_slots(&func);
+        assert_eq!(layout.total, 24);
+        assert_eq!(layout.start, [0, 16, 0], "slot 2 reuses slot 0's bytes");
     }
 }

@@ -95,8 +95,16 @@ fn compile_here(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result
             "map types did not settle; please report this program",
         )
     })?;
-    let maps = map_specs(&table, options)?;
+    let scratch = functions
+        .iter()
+        .filter_map(|(_, f)| codegen::scratch_bytes(f))
+        .max();
+    let maps = map_specs(&table, options, scratch)?;
     let runtime = runtime_ids(&table);
+    let scratch = maps
+        .iter()
+        .position(|m| m.role == MapRole::Scratch)
+        .map(MapId);
     let mut programs = Vec::new();
     let mut probes = Vec::new();
     for (i, (inst, func)) in functions.iter().enumerate() {
@@ -105,6 +113,7 @@ fn compile_here(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result
             RuntimeMaps {
                 output: runtime.output,
                 lost: runtime.lost,
+                scratch,
             },
         )
         .map_err(|msg| Diagnostic::new("codegen", instances[i].2, msg))?;
@@ -207,7 +216,9 @@ fn program_symbol(i: usize, inst: &ProbeInstance) -> String {
     format!("tl_{i}_{}", sanitize(tail))
 }
 
-fn map_specs(table: &MapTable, options: &Options) -> Result<Vec<MapSpec>> {
+/// Script maps in name order, then the runtime's own; `scratch` is the value
+/// size of the scratch map, when a program needs one.
+fn map_specs(table: &MapTable, options: &Options, scratch: Option<u32>) -> Result<Vec<MapSpec>> {
     let mut specs = Vec::new();
     for (i, (name, info)) in table.maps.iter().enumerate() {
         let value = info.value.clone().ok_or_else(|| {
@@ -276,6 +287,16 @@ fn map_specs(table: &MapTable, options: &Options) -> Result<Vec<MapSpec>> {
             8 * MAX_STACK_FRAMES,
             4096,
             MapRole::Stacks,
+        ));
+    }
+    if let Some(bytes) = scratch {
+        specs.push(runtime(
+            "tl_scratch",
+            MapKind::PerCpuArray,
+            4,
+            bytes.min(codegen::SCRATCH_LIMIT),
+            1,
+            MapRole::Scratch,
         ));
     }
     Ok(specs)
