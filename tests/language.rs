@@ -260,3 +260,34 @@ fn long_strings_beyond_the_bpf_stack_use_the_scratch_map() {
         "{out}"
     );
 }
+
+#[test]
+fn aggregations_read_in_a_probe_merge_every_cpu() {
+    require_bpf!();
+    let out = common::run_q(
+        "BEGIN { @c = count(); @c = count(); @s = sum(5); @s = sum(-9); @mn = min(4); @mn = min(-3); \
+         @mx = max(2); @mx = max(7); @a = avg(10); @a = avg(20); \
+         printf(\"%d %d %d %d %d %d\\n\", @c, @s, @mn, @mx, @a, @c > 1); clear(@c); clear(@s); \
+         clear(@mn); clear(@mx); clear(@a); exit(); }",
+    );
+    out.assert_ok();
+    assert_eq!(out.stdout.lines().next(), Some("2 -4 -3 7 15 1"), "{out}");
+}
+
+#[test]
+fn counts_from_every_cpu_are_seen_in_the_kernel() {
+    require_bpf!();
+    // profile fires on every CPU; the kernel-side read must equal the user-space merge.
+    let out = common::run_q(
+        "profile:hz:997 { @p = count(); } interval:ms:300 { @seen = max(@p); exit(); }",
+    );
+    out.assert_ok();
+    let value = |name: &str| -> i64 {
+        out.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} line: {out}"))
+    };
+    let (seen, total) = (value("@seen:"), value("@p:"));
+    assert!(seen > 0 && seen <= total, "{out}");
+}

@@ -165,10 +165,12 @@ pub enum Inst {
         helper: Helper,
         args: Vec<Arg>,
     },
-    /// Copy a map value into `dst`, or zeros when the key is absent.
+    /// Copy a map value into `dst`, or zeros when the key is absent. With
+    /// `cpu`, the value one CPU holds in a per-CPU map.
     MapRead {
         map: MapId,
         key: Slot,
+        cpu: Option<u32>,
         dst: Slot,
         dst_offset: u32,
         len: u32,
@@ -325,13 +327,15 @@ impl fmt::Display for Inst {
             MapRead {
                 map,
                 key,
+                cpu,
                 dst,
                 dst_offset,
                 len,
             } => {
+                let on_cpu = cpu.map_or(String::new(), |c| format!(" on cpu {c}"));
                 write!(
                     f,
-                    "  s{}+{dst_offset} = map{}[s{}] ({len} bytes, 0 if absent)",
+                    "  s{}+{dst_offset} = map{}[s{}]{on_cpu} ({len} bytes, 0 if absent)",
                     dst.0, map.0, key.0
                 )
             }

@@ -4,10 +4,11 @@
 
 use super::{Aggregate, Builtin, Call, Form};
 use crate::artifact::MapValue;
-use crate::diagnostic::Result;
-use crate::ir::{AggOp, Operand};
-use crate::sema::lower::Lowerer;
-use crate::types::read_uint;
+use crate::diagnostic::{Diagnostic, Result};
+use crate::ir::{AggOp, AluOp, CmpOp, Inst, MapId, Operand, Slot, VReg};
+use crate::sema::lower::{Lowerer, Val};
+use crate::syntax::ast::MapRef;
+use crate::types::{read_uint, Type};
 use crate::value::Value;
 
 fn one_int(cx: &mut Lowerer, call: &Call) -> Result<Operand> {
@@ -140,6 +141,126 @@ fn extreme(cx: &mut Lowerer, call: &Call, value: MapValue) -> Result<Aggregate> 
         ops: vec![op],
         init: vec![(0, Operand::Reg(r)), (8, Operand::Imm(1))],
     })
+}
+
+/// Reads an aggregation inside a probe, as bpftrace does: every CPU's value
+/// through `map_lookup_percpu_elem` (Linux 5.19+), counts and sums added up,
+/// min and max compared (skipping CPUs that never set one), avg divided.
+pub fn read_in_kernel(
+    cx: &mut Lowerer,
+    kind: &MapValue,
+    map: MapId,
+    key: Slot,
+    at: &MapRef,
+) -> Result<Val> {
+    let ty = match kind {
+        MapValue::Count | MapValue::Sum { signed: false } => Type::U64,
+        MapValue::Sum { signed: true } | MapValue::Min | MapValue::Max | MapValue::Avg => Type::I64,
+        _ => {
+            return Err(Diagnostic::new(
+                "type",
+                at.span,
+                format!(
+                    "{} is a histogram or stats map, which can only be printed",
+                    at.name
+                ),
+            ))
+        }
+    };
+    let acc = cx.constant(0, ty.clone());
+    let extra = cx.constant(0, Type::U64); // avg: the count; min/max: "acc is set"
+    let cell = cx.slot(kind.size());
+    let word = |cx: &mut Lowerer, offset| {
+        let r = cx.reg(Type::I64);
+        cx.push(Inst::LoadSlot {
+            dst: r,
+            slot: cell,
+            offset,
+            size: 8,
+        });
+        r
+    };
+    for cpu in 0..cx.cpus {
+        cx.push(Inst::MapRead {
+            map,
+            key,
+            cpu: Some(cpu),
+            dst: cell,
+            dst_offset: 0,
+            len: kind.size(),
+        });
+        let value = word(cx, 0);
+        match kind {
+            MapValue::Avg => {
+                let total = word(cx, 8);
+                add(cx, extra, value);
+                add(cx, acc, total);
+            }
+            MapValue::Min | MapValue::Max => {
+                let set = word(cx, 8);
+                keep_extreme(cx, *kind == MapValue::Min, (acc, extra), (value, set));
+            }
+            _ => add(cx, acc, value),
+        }
+    }
+    if *kind == MapValue::Avg {
+        cx.push(Inst::Alu {
+            op: AluOp::SDiv,
+            dst: acc,
+            lhs: acc,
+            rhs: Operand::Reg(extra),
+        });
+    }
+    Ok(Val::Reg(acc, ty))
+}
+
+fn add(cx: &mut Lowerer, acc: VReg, v: VReg) {
+    cx.push(Inst::Alu {
+        op: AluOp::Add,
+        dst: acc,
+        lhs: acc,
+        rhs: Operand::Reg(v),
+    });
+}
+
+/// `if set && (!acc_set || value beats acc) { acc = value; acc_set = 1 }`
+fn keep_extreme(
+    cx: &mut Lowerer,
+    min: bool,
+    (acc, acc_set): (VReg, VReg),
+    (value, set): (VReg, VReg),
+) {
+    let (take, skip) = (cx.label(), cx.label());
+    let zero = Operand::Imm(0);
+    cx.push(Inst::Branch {
+        op: CmpOp::Eq,
+        lhs: set,
+        rhs: zero,
+        target: skip,
+    });
+    cx.push(Inst::Branch {
+        op: CmpOp::Eq,
+        lhs: acc_set,
+        rhs: zero,
+        target: take,
+    });
+    let keep = if min { CmpOp::SGe } else { CmpOp::SLe };
+    cx.push(Inst::Branch {
+        op: keep,
+        lhs: value,
+        rhs: Operand::Reg(acc),
+        target: skip,
+    });
+    cx.push(Inst::Label(take));
+    cx.push(Inst::Mov {
+        dst: acc,
+        src: Operand::Reg(value),
+    });
+    cx.push(Inst::Mov {
+        dst: acc_set,
+        src: Operand::Imm(1),
+    });
+    cx.push(Inst::Label(skip));
 }
 
 /// Merges the per-CPU values of one key into the value user space shows.

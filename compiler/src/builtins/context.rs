@@ -134,6 +134,7 @@ impl Builtin for Elapsed {
         cx.push(Inst::MapRead {
             map,
             key,
+            cpu: None,
             dst: start,
             dst_offset: 0,
             len: 8,

@@ -34,6 +34,7 @@ pub const SCRATCH_LIMIT: u32 = 32 << 10;
 
 const MAP_LOOKUP: i32 = 1;
 const MAP_UPDATE: i32 = 2;
+const MAP_LOOKUP_PERCPU: i32 = 195;
 const RINGBUF_OUTPUT: i32 = 130;
 const BPF_NOEXIST: i32 = 1;
 
@@ -367,10 +368,11 @@ impl Emitter<'_> {
             Inst::MapRead {
                 map,
                 key,
+                cpu,
                 dst,
                 dst_offset,
                 len,
-            } => self.map_read(*map, *key, *dst, *dst_offset, *len),
+            } => self.map_read(*map, *key, *cpu, (*dst, *dst_offset), *len),
             Inst::MapUpdate { map, key, value } => {
                 self.call_args(&[
                     Arg::Map(*map),
@@ -507,9 +509,16 @@ impl Emitter<'_> {
         self.push(Insn::call(MAP_LOOKUP));
     }
 
-    fn map_read(&mut self, map: MapId, key: Slot, dst: Slot, dst_offset: u32, len: u32) {
+    fn map_read(&mut self, map: MapId, key: Slot, cpu: Option<u32>, dst: (Slot, u32), len: u32) {
+        let (dst, dst_offset) = dst;
         let (absent, done) = (self.new_label(), self.new_label());
-        self.lookup(map, key);
+        match cpu {
+            None => self.lookup(map, key),
+            Some(cpu) => {
+                self.call_args(&[Arg::Map(map), Arg::SlotAddr(key, 0), Arg::Imm(cpu as i64)]);
+                self.push(Insn::call(MAP_LOOKUP_PERCPU));
+            }
+        }
         self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), absent);
         let (base, d) = self.slot_ref(dst, dst_offset);
         self.copy(R0, 0, base, d, len);

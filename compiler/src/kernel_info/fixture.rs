@@ -53,6 +53,10 @@ impl Fixture {
 }
 
 impl KernelInfo for Fixture {
+    fn possible_cpus(&self) -> u32 {
+        2
+    }
+
     fn tracepoints(&self) -> Vec<(String, String)> {
         let mut all: Vec<_> = FORMATS
             .iter()

@@ -11,6 +11,9 @@ pub trait KernelInfo: Sync {
     /// Every tracepoint as `(category, event)`, for wildcards and near-miss hints.
     fn tracepoints(&self) -> Vec<(String, String)>;
 
+    /// Number of possible CPUs (the size of per-CPU map values).
+    fn possible_cpus(&self) -> u32;
+
     /// The parsed `format` file of one tracepoint, or why it cannot be read.
     fn tracepoint_format(&self, category: &str, event: &str) -> Result<TracepointFormat, String>;
 }

@@ -47,6 +47,8 @@ pub struct Lowerer<'a> {
     pub options: &'a Options,
     /// Ids of the runtime's own maps, after the script maps.
     pub runtime_maps: RuntimeMapIds,
+    /// Possible CPUs of the machine: per-CPU values read in the kernel.
+    pub cpus: u32,
     vars: HashMap<String, Var>,
     exit_label: Label,
 }
@@ -67,6 +69,7 @@ impl<'a> Lowerer<'a> {
         probe: &'a ProbeInstance,
         options: &'a Options,
         runtime_maps: RuntimeMapIds,
+        cpus: u32,
     ) -> Self {
         let mut func = Function::default();
         let exit_label = Label(0);
@@ -78,6 +81,7 @@ impl<'a> Lowerer<'a> {
             probe,
             options,
             runtime_maps,
+            cpus,
             vars: HashMap::new(),
             exit_label,
         }
@@ -556,19 +560,18 @@ impl<'a> Lowerer<'a> {
         let keys = info.keys.clone().unwrap_or_default();
         let value = info.value.clone().unwrap_or(MapValue::Plain(Type::I64));
         if value.has_bucket_key() != bucket.is_some() {
-            let what = if bucket.is_some() {
-                "a histogram"
-            } else {
-                "a plain value"
-            };
-            return Err(Diagnostic::new(
-                "type",
-                map.span,
+            let message = if bucket.is_some() {
                 format!(
-                    "{} is used as {what} here, but differently elsewhere",
+                    "{} holds plain values elsewhere, but a histogram here",
                     map.name
-                ),
-            ));
+                )
+            } else {
+                format!(
+                    "{} is a histogram, which can only be printed, cleared or zeroed",
+                    map.name
+                )
+            };
+            return Err(Diagnostic::new("type", map.span, message));
         }
         let fields = key_fields(&keys, &value);
         let offsets = Type::field_offsets(&fields);
@@ -589,24 +592,16 @@ impl<'a> Lowerer<'a> {
 
     /// Reads `map[key]` (zero when absent).
     fn map_read(&mut self, id: MapId, map: &MapRef, key: Slot) -> Result<Val> {
-        let value = self.maps.get(&map.name).and_then(|m| m.value.clone());
-        let ty = match value {
-            None | Some(MapValue::Plain(_)) => match value {
-                Some(MapValue::Plain(t)) => t,
-                _ => Type::I64,
-            },
-            Some(_) => {
-                return Err(Diagnostic::new(
-                    "type",
-                    map.span,
-                    format!("{} holds an aggregation, which can only be read in user space (print it instead)", map.name),
-                ))
-            }
+        let ty = match self.maps.get(&map.name).and_then(|m| m.value.clone()) {
+            None => Type::I64,
+            Some(MapValue::Plain(t)) => t,
+            Some(agg) => return builtins::aggregates::read_in_kernel(self, &agg, id, key, map),
         };
         let slot = self.slot(ty.size());
         self.push(Inst::MapRead {
             map: id,
             key,
+            cpu: None,
             dst: slot,
             dst_offset: 0,
             len: ty.size(),

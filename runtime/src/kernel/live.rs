@@ -72,6 +72,10 @@ fn is_plain_name(name: &str) -> bool {
 }
 
 impl KernelInfo for LiveKernel {
+    fn possible_cpus(&self) -> u32 {
+        aya::util::nr_cpus().map_or(1, |n| n as u32)
+    }
+
     fn tracepoints(&self) -> Vec<(String, String)> {
         self.tracepoints.get_or_init(|| self.list()).clone()
     }
