@@ -40,7 +40,7 @@ impl Builtin for Delete {
             .with_help("use clear() to empty the whole map"));
         }
         let map = cx.maps.id(&m.name, m.span);
-        let key = cx.map_key(map, m)?;
+        let key = cx.map_key(m)?;
         cx.push(Inst::MapDelete { map, key });
         Ok(Val::void())
     }

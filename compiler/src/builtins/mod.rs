@@ -78,8 +78,7 @@ pub trait Builtin: Sync {
     fn doc(&self) -> &'static str;
     fn form(&self) -> Form;
     /// Lowers a variable or function use to a value (`Type::Void` for none).
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
-        let _ = cx;
+    fn lower(&self, _cx: &mut Lowerer, call: &Call) -> Result<Val> {
         Err(Diagnostic::new(
             "type",
             call.span,
@@ -87,8 +86,7 @@ pub trait Builtin: Sync {
         ))
     }
     /// Lowers an aggregation assigned to a map.
-    fn aggregate(&self, cx: &mut Lowerer, call: &Call) -> Result<Aggregate> {
-        let _ = cx;
+    fn aggregate(&self, _cx: &mut Lowerer, call: &Call) -> Result<Aggregate> {
         Err(Diagnostic::new(
             "type",
             call.span,

@@ -472,7 +472,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         let id = self.maps.id(&map.name, map.span);
-        let key = self.map_key(id, map)?;
+        let key = self.map_key(map)?;
         let new = match op {
             None => self.expr(value)?,
             Some(op) => {
@@ -514,7 +514,7 @@ impl<'a> Lowerer<'a> {
     fn aggregate(&mut self, map: &MapRef, agg: Aggregate, span: Span) -> Result<()> {
         let id = self.maps.id(&map.name, map.span);
         self.maps.use_value(&map.name, agg.value.clone(), span)?;
-        let key = self.key_with_bucket(id, map, agg.bucket)?;
+        let key = self.key_with_bucket(map, agg.bucket)?;
         let init = self.zeroed_slot(agg.value.size());
         for (offset, v) in &agg.init {
             self.push(Inst::StoreSlot {
@@ -536,12 +536,12 @@ impl<'a> Lowerer<'a> {
     // ----- maps -----
 
     /// Builds the key of `map[keys…]` in a zeroed slot.
-    pub fn map_key(&mut self, id: MapId, map: &MapRef) -> Result<Slot> {
-        self.key_with_bucket(id, map, None)
+    pub fn map_key(&mut self, map: &MapRef) -> Result<Slot> {
+        self.key_with_bucket(map, None)
     }
 
     /// Builds the key of `map[keys…]` (plus a histogram bucket) in a zeroed slot.
-    fn key_with_bucket(&mut self, _id: MapId, map: &MapRef, bucket: Option<VReg>) -> Result<Slot> {
+    fn key_with_bucket(&mut self, map: &MapRef, bucket: Option<VReg>) -> Result<Slot> {
         let mut vals = Vec::new();
         for k in &map.keys {
             let v = self.expr(k)?;
@@ -675,7 +675,7 @@ impl<'a> Lowerer<'a> {
             }
             ExprKind::Map(m) => {
                 let id = self.maps.id(&m.name, m.span);
-                let key = self.map_key(id, m)?;
+                let key = self.map_key(m)?;
                 self.map_read(id, m, key)
             }
             ExprKind::Call { name, args } => {
@@ -869,12 +869,7 @@ impl<'a> Lowerer<'a> {
         let r = self.expr(rhs)?;
         match (&l, &r) {
             (Val::Reg(a, at), Val::Reg(b, bt)) if at.is_scalar() && bt.is_scalar() => {
-                if matches!(op, BinaryOp::Div | BinaryOp::Mod)
-                    && matches!(rhs.kind, ExprKind::Int(0))
-                {
-                    return Err(Diagnostic::new("type", rhs.span, "division by zero"));
-                }
-                self.arith(op, (*a, at.clone()), (*b, bt.clone()), whole)
+                self.arith(op, (*a, at.clone()), (*b, bt.clone()), rhs)
             }
             (Val::Mem(_, Type::Str { .. }), Val::Mem(_, Type::Str { .. }))
                 if matches!(op, BinaryOp::Eq | BinaryOp::Ne) =>
@@ -901,12 +896,16 @@ impl<'a> Lowerer<'a> {
         op: BinaryOp,
         (a, at): (VReg, Type),
         (b, bt): (VReg, Type),
-        _e: &Expr,
+        rhs_expr: &Expr,
     ) -> Result<Val> {
+        if matches!(op, BinaryOp::Div | BinaryOp::Mod) && matches!(rhs_expr.kind, ExprKind::Int(0))
+        {
+            return Err(Diagnostic::new("type", rhs_expr.span, "division by zero"));
+        }
         let signed = at.is_signed() && bt.is_signed();
         let ty = Type::Int { bits: 64, signed };
         let rhs = Operand::Reg(b);
-        let alu = |op| Some(op);
+        let alu = Some;
         let alu_op = match op {
             BinaryOp::Add => alu(AluOp::Add),
             BinaryOp::Sub => alu(AluOp::Sub),
@@ -1109,7 +1108,7 @@ impl<'a> Lowerer<'a> {
             }
             ExprKind::Map(m) => {
                 let id = self.maps.id(&m.name, m.span);
-                let key = self.map_key(id, m)?;
+                let key = self.map_key(m)?;
                 let cur = self.map_read(id, m, key)?;
                 let (old, t) = self.as_scalar(cur, m.span)?;
                 let new = self.alu(AluOp::Add, old, Operand::Imm(delta), t.clone());
