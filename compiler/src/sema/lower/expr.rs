@@ -1,0 +1,518 @@
+//! Expressions: literals, builtins, operators, ternaries, casts, `++`/`--`.
+
+use crate::sema::maps::storage_type;
+use super::{Lowerer, Val};
+use crate::artifact::MapValue;
+use crate::builtins::{self, Call, Form};
+use crate::diagnostic::{did_you_mean, Diagnostic, Result};
+use crate::ir::{AluOp, CmpOp, Inst, Operand, VReg};
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, UnaryOp};
+use crate::types::Type;
+
+impl Lowerer<'_> {
+    pub fn expr(&mut self, e: &Expr) -> Result<Val> {
+        match &e.kind {
+            ExprKind::Int(v) => {
+                let ty = if *v > i64::MAX as u64 {
+                    Type::U64
+                } else {
+                    Type::I64
+                };
+                Ok(Val::Reg(self.constant(*v as i64, ty.clone()), ty))
+            }
+            ExprKind::Str(bytes) => Ok(self.string_literal(bytes)),
+            ExprKind::Ident(name) => {
+                let ident = Ident {
+                    name: name.clone(),
+                    span: e.span,
+                };
+                let b = self.builtin(&ident, Form::Variable)?;
+                b.lower(
+                    self,
+                    &Call {
+                        name,
+                        args: &[],
+                        span: e.span,
+                    },
+                )
+            }
+            ExprKind::Var(_) => {
+                let ExprKind::Var(name) = &e.kind else {
+                    unreachable!()
+                };
+                self.var(&Ident {
+                    name: name.clone(),
+                    span: e.span,
+                })
+            }
+            ExprKind::Map(m) => {
+                let id = self.maps.id(&m.name, m.span);
+                let key = self.map_key(m)?;
+                self.map_read(id, m, key)
+            }
+            ExprKind::Call { name, args } => {
+                let b = self.builtin(name, Form::Function)?;
+                b.lower(
+                    self,
+                    &Call {
+                        name: &name.name,
+                        args,
+                        span: e.span,
+                    },
+                )
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e),
+            ExprKind::Unary { op, expr } => {
+                let (r, t) = self.scalar(expr)?;
+                Ok(match op {
+                    UnaryOp::Neg => {
+                        let zero = self.constant(0, Type::I64);
+                        Val::Reg(
+                            self.alu(AluOp::Sub, zero, Operand::Reg(r), Type::I64),
+                            Type::I64,
+                        )
+                    }
+                    UnaryOp::BitNot => {
+                        let ty = Type::Int {
+                            bits: 64,
+                            signed: t.is_signed(),
+                        };
+                        Val::Reg(self.alu(AluOp::Xor, r, Operand::Imm(-1), ty.clone()), ty)
+                    }
+                    UnaryOp::Not => {
+                        let d = self.reg(Type::U64);
+                        self.push(Inst::Cmp {
+                            op: CmpOp::Eq,
+                            dst: d,
+                            lhs: r,
+                            rhs: Operand::Imm(0),
+                        });
+                        Val::Reg(d, Type::U64)
+                    }
+                })
+            }
+            ExprKind::Ternary {
+                cond,
+                then,
+                otherwise,
+            } => self.ternary(cond, then, otherwise),
+            ExprKind::Cast { ty, expr } => {
+                let (bits, signed) = cast_type(&ty.name).ok_or_else(|| {
+                    Diagnostic::new("type", ty.span, format!("unknown type `{}`", ty.name))
+                        .with_help("integer casts: (int8) (int16) (int32) (int64) (uint8) (uint16) (uint32) (uint64)")
+                })?;
+                let (r, _) = self.scalar(expr)?;
+                let t = Type::Int { bits, signed };
+                let d = self.reg(t.clone());
+                self.push(Inst::Extend {
+                    dst: d,
+                    src: r,
+                    bits,
+                    signed,
+                });
+                Ok(Val::Reg(d, t))
+            }
+            ExprKind::Field { expr, field, .. } => match &expr.kind {
+                ExprKind::Ident(n) if n == "args" => builtins::args::field(self, field),
+                _ => Err(Diagnostic::new(
+                    "type",
+                    field.span,
+                    "field access is only supported on `args`",
+                )),
+            },
+            ExprKind::IncDec {
+                target,
+                increment,
+                prefix,
+            } => self.inc_dec(target, *increment, *prefix),
+            ExprKind::Tuple(items) => {
+                let vals = items
+                    .iter()
+                    .map(|i| self.expr(i))
+                    .collect::<Result<Vec<_>>>()?;
+                if let Some((v, i)) = vals.iter().zip(items).find(|(v, _)| v.ty() == &Type::Void) {
+                    return Err(Diagnostic::new(
+                        "type",
+                        i.span,
+                        format!("a tuple cannot hold {}", v.ty()),
+                    ));
+                }
+                let types: Vec<Type> = vals.iter().map(|v| storage_type(v.ty())).collect();
+                let ty = Type::Tuple(types.clone());
+                let offsets = Type::field_offsets(&types);
+                let slot = self.zeroed_slot(ty.size());
+                for (i, v) in vals.iter().enumerate() {
+                    self.store(slot, offsets[i], v, &types[i]);
+                }
+                Ok(Val::Mem(slot, ty))
+            }
+        }
+    }
+
+    pub fn string_literal(&mut self, bytes: &[u8]) -> Val {
+        let size = bytes.len() as u32 + 1;
+        let slot = self.zeroed_slot(size);
+        for (i, chunk) in bytes.chunks(4).enumerate() {
+            let mut word = [0u8; 4];
+            word[..chunk.len()].copy_from_slice(chunk);
+            let off = i as u32 * 4;
+            // Stores of up to 4 bytes never sign-extend; slots are 8-aligned.
+            for (j, b) in chunk.iter().enumerate() {
+                if chunk.len() < 4 {
+                    self.push(Inst::StoreSlot {
+                        slot,
+                        offset: off + j as u32,
+                        src: Operand::Imm(*b as i64),
+                        size: 1,
+                    });
+                }
+            }
+            if chunk.len() == 4 {
+                let v = u32::from_le_bytes(word) as i64;
+                self.push(Inst::StoreSlot {
+                    slot,
+                    offset: off,
+                    src: Operand::Imm(v),
+                    size: 4,
+                });
+            }
+        }
+        Val::Mem(slot, Type::Str { size })
+    }
+
+    pub(super) fn builtin(
+        &self,
+        name: &Ident,
+        form: Form,
+    ) -> Result<&'static dyn builtins::Builtin> {
+        match builtins::find(&name.name) {
+            Some(b) if b.form() == form => Ok(b),
+            Some(b) if b.form() == Form::Aggregation => Err(Diagnostic::new(
+                "type",
+                name.span,
+                format!(
+                    "{}() is an aggregation and can only be assigned to a map, e.g. `@x = {}(…)`",
+                    name.name, name.name
+                ),
+            )),
+            Some(_) if form == Form::Variable => Err(Diagnostic::new(
+                "name",
+                name.span,
+                format!("{} is a function; call it as {}()", name.name, name.name),
+            )),
+            Some(_) => Err(Diagnostic::new(
+                "name",
+                name.span,
+                format!("{} is a builtin variable, not a function", name.name),
+            )
+            .with_help(format!("write `{}` without parentheses", name.name))),
+            None => {
+                let kind = if form == Form::Variable {
+                    "builtin"
+                } else {
+                    "function"
+                };
+                let d =
+                    Diagnostic::new("name", name.span, format!("unknown {kind} `{}`", name.name));
+                let candidates = builtins::BUILTINS
+                    .iter()
+                    .filter(|b| (b.form() == Form::Variable) == (form == Form::Variable));
+                match did_you_mean(&name.name, candidates.map(|b| b.name())) {
+                    Some(s) => Err(d.with_help(format!("did you mean `{s}`?"))),
+                    None => Err(d),
+                }
+            }
+        }
+    }
+
+    /// A truth value: a scalar compared with zero by its users.
+    pub(super) fn condition(&mut self, e: &Expr) -> Result<VReg> {
+        match self.expr(e)? {
+            Val::Reg(r, t) if t.is_scalar() => Ok(r),
+            v => Err(Diagnostic::new(
+                "type",
+                e.span,
+                format!("a condition must be an integer, found {}", v.ty()),
+            )),
+        }
+    }
+
+    pub(super) fn binary(
+        &mut self,
+        op: BinaryOp,
+        lhs: &Expr,
+        rhs: &Expr,
+        whole: &Expr,
+    ) -> Result<Val> {
+        if matches!(op, BinaryOp::And | BinaryOp::Or) {
+            return self.logical(op, lhs, rhs);
+        }
+        let l = self.expr(lhs)?;
+        let r = self.expr(rhs)?;
+        match (&l, &r) {
+            (Val::Reg(a, at), Val::Reg(b, bt)) if at.is_scalar() && bt.is_scalar() => {
+                self.arith(op, (*a, at.clone()), (*b, bt.clone()), rhs)
+            }
+            (Val::Mem(_, Type::Str { .. }), Val::Mem(_, Type::Str { .. }))
+                if matches!(op, BinaryOp::Eq | BinaryOp::Ne) =>
+            {
+                Ok(self.string_equal(&l, &r, op == BinaryOp::Ne))
+            }
+            _ => Err(Diagnostic::new(
+                "type",
+                whole.span,
+                format!(
+                    "operator `{}` cannot be applied to {} and {}",
+                    op.symbol(),
+                    l.ty(),
+                    r.ty()
+                ),
+            )),
+        }
+    }
+
+    /// Integer arithmetic and comparison with C's rules at 64 bits: the
+    /// result is signed only when both sides are.
+    pub(super) fn arith(
+        &mut self,
+        op: BinaryOp,
+        (a, at): (VReg, Type),
+        (b, bt): (VReg, Type),
+        rhs_expr: &Expr,
+    ) -> Result<Val> {
+        if matches!(op, BinaryOp::Div | BinaryOp::Mod) && matches!(rhs_expr.kind, ExprKind::Int(0))
+        {
+            return Err(Diagnostic::new("type", rhs_expr.span, "division by zero"));
+        }
+        let signed = at.is_signed() && bt.is_signed();
+        let ty = Type::Int { bits: 64, signed };
+        let rhs = Operand::Reg(b);
+        let alu = Some;
+        let alu_op = match op {
+            BinaryOp::Add => alu(AluOp::Add),
+            BinaryOp::Sub => alu(AluOp::Sub),
+            BinaryOp::Mul => alu(AluOp::Mul),
+            BinaryOp::Div => alu(if signed { AluOp::SDiv } else { AluOp::UDiv }),
+            BinaryOp::Mod => alu(if signed { AluOp::SMod } else { AluOp::UMod }),
+            BinaryOp::BitAnd => alu(AluOp::And),
+            BinaryOp::BitOr => alu(AluOp::Or),
+            BinaryOp::BitXor => alu(AluOp::Xor),
+            BinaryOp::Shl => alu(AluOp::Shl),
+            BinaryOp::Shr => alu(if at.is_signed() {
+                AluOp::AShr
+            } else {
+                AluOp::LShr
+            }),
+            _ => None,
+        };
+        if let Some(aop) = alu_op {
+            let ty = if matches!(op, BinaryOp::Shl | BinaryOp::Shr) {
+                Type::Int {
+                    bits: 64,
+                    signed: at.is_signed(),
+                }
+            } else {
+                ty
+            };
+            return Ok(Val::Reg(self.alu(aop, a, rhs, ty.clone()), ty));
+        }
+        let cmp = match (op, signed) {
+            (BinaryOp::Eq, _) => CmpOp::Eq,
+            (BinaryOp::Ne, _) => CmpOp::Ne,
+            (BinaryOp::Lt, true) => CmpOp::SLt,
+            (BinaryOp::Le, true) => CmpOp::SLe,
+            (BinaryOp::Gt, true) => CmpOp::SGt,
+            (BinaryOp::Ge, true) => CmpOp::SGe,
+            (BinaryOp::Lt, false) => CmpOp::ULt,
+            (BinaryOp::Le, false) => CmpOp::ULe,
+            (BinaryOp::Gt, false) => CmpOp::UGt,
+            (BinaryOp::Ge, false) => CmpOp::UGe,
+            _ => unreachable!("logical operators handled before"),
+        };
+        let d = self.reg(Type::U64);
+        self.push(Inst::Cmp {
+            op: cmp,
+            dst: d,
+            lhs: a,
+            rhs,
+        });
+        Ok(Val::Reg(d, Type::U64))
+    }
+
+    pub(super) fn logical(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Result<Val> {
+        let d = self.reg(Type::U64);
+        let (short, end) = (self.label(), self.label());
+        let short_value = if op == BinaryOp::And { 0 } else { 1 };
+        let short_when = if op == BinaryOp::And {
+            CmpOp::Eq
+        } else {
+            CmpOp::Ne
+        };
+        let l = self.condition(lhs)?;
+        self.push(Inst::Branch {
+            op: short_when,
+            lhs: l,
+            rhs: Operand::Imm(0),
+            target: short,
+        });
+        let r = self.condition(rhs)?;
+        self.push(Inst::Cmp {
+            op: CmpOp::Ne,
+            dst: d,
+            lhs: r,
+            rhs: Operand::Imm(0),
+        });
+        self.push(Inst::Jump(end));
+        self.push(Inst::Label(short));
+        self.push(Inst::Mov {
+            dst: d,
+            src: Operand::Imm(short_value),
+        });
+        self.push(Inst::Label(end));
+        Ok(Val::Reg(d, Type::U64))
+    }
+
+    pub(super) fn ternary(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr) -> Result<Val> {
+        let c = self.condition(cond)?;
+        let (else_l, end) = (self.label(), self.label());
+        self.push(Inst::Branch {
+            op: CmpOp::Eq,
+            lhs: c,
+            rhs: Operand::Imm(0),
+            target: else_l,
+        });
+        // Lower both arms into a shared destination decided by the first arm's type.
+        let start = self.func.insts.len();
+        let a = self.expr(then)?;
+        let then_code: Vec<Inst> = self.func.insts.drain(start..).collect();
+        let b = self.expr(otherwise)?;
+        let else_code: Vec<Inst> = self.func.insts.drain(start..).collect();
+        let dst = match (a.ty(), b.ty()) {
+            (x, y) if x.is_scalar() && y.is_scalar() => {
+                let ty = Type::Int {
+                    bits: 64,
+                    signed: x.is_signed() && y.is_signed(),
+                };
+                Val::Reg(self.reg(ty.clone()), ty)
+            }
+            (Type::Str { size: x }, Type::Str { size: y }) => {
+                let size = (*x).max(*y);
+                Val::Mem(self.slot(size), Type::Str { size })
+            }
+            (x, y) => {
+                return Err(Diagnostic::new(
+                    "type",
+                    otherwise.span,
+                    format!("the branches of `?:` have different types: {x} and {y}"),
+                ))
+            }
+        };
+        self.func.insts.extend(then_code);
+        self.copy_into(&a, &dst);
+        self.push(Inst::Jump(end));
+        self.push(Inst::Label(else_l));
+        self.func.insts.extend(else_code);
+        self.copy_into(&b, &dst);
+        self.push(Inst::Label(end));
+        Ok(dst)
+    }
+
+    /// Byte-wise comparison up to the first NUL (or the shorter buffer's end).
+    pub(super) fn string_equal(&mut self, a: &Val, b: &Val, negate: bool) -> Val {
+        let (Val::Mem(sa, Type::Str { size: la }), Val::Mem(sb, Type::Str { size: lb })) = (a, b)
+        else {
+            unreachable!("checked by caller")
+        };
+        let d = self.reg(Type::U64);
+        let (differ, end) = (self.label(), self.label());
+        self.push(Inst::Mov {
+            dst: d,
+            src: Operand::Imm(if negate { 0 } else { 1 }),
+        });
+        let (x, y) = (self.reg(Type::U64), self.reg(Type::U64));
+        for i in 0..(*la).min(*lb) {
+            self.push(Inst::LoadSlot {
+                dst: x,
+                slot: *sa,
+                offset: i,
+                size: 1,
+            });
+            self.push(Inst::LoadSlot {
+                dst: y,
+                slot: *sb,
+                offset: i,
+                size: 1,
+            });
+            self.push(Inst::Branch {
+                op: CmpOp::Ne,
+                lhs: x,
+                rhs: Operand::Reg(y),
+                target: differ,
+            });
+            self.push(Inst::Branch {
+                op: CmpOp::Eq,
+                lhs: x,
+                rhs: Operand::Imm(0),
+                target: end,
+            });
+        }
+        self.push(Inst::Jump(end));
+        self.push(Inst::Label(differ));
+        self.push(Inst::Mov {
+            dst: d,
+            src: Operand::Imm(if negate { 1 } else { 0 }),
+        });
+        self.push(Inst::Label(end));
+        Val::Reg(d, Type::U64)
+    }
+
+    pub(super) fn inc_dec(&mut self, target: &Expr, increment: bool, prefix: bool) -> Result<Val> {
+        let delta = if increment { 1 } else { -1 };
+        match &target.kind {
+            ExprKind::Var(name) => {
+                let ident = Ident {
+                    name: name.clone(),
+                    span: target.span,
+                };
+                let (r, t) = self.var_scalar(&ident)?;
+                let old = self.reg(t.clone());
+                self.push(Inst::Mov {
+                    dst: old,
+                    src: Operand::Reg(r),
+                });
+                self.push(Inst::Alu {
+                    op: AluOp::Add,
+                    dst: r,
+                    lhs: r,
+                    rhs: Operand::Imm(delta),
+                });
+                Ok(Val::Reg(if prefix { r } else { old }, t))
+            }
+            ExprKind::Map(m) => {
+                let id = self.maps.id(&m.name, m.span);
+                let key = self.map_key(m)?;
+                let cur = self.map_read(id, m, key)?;
+                let (old, t) = self.as_scalar(cur, m.span)?;
+                let new = self.alu(AluOp::Add, old, Operand::Imm(delta), t.clone());
+                self.maps
+                    .use_value(&m.name, MapValue::Plain(storage_type(&t)), m.span)?;
+                self.map_write(id, &m.name, key, &Val::Reg(new, t.clone()))?;
+                Ok(Val::Reg(if prefix { new } else { old }, t))
+            }
+            _ => Err(Diagnostic::new(
+                "type",
+                target.span,
+                "++ and -- apply to variables and map elements",
+            )),
+        }
+    }
+}
+
+fn cast_type(name: &str) -> Option<(u8, bool)> {
+    let (signed, bits) = match name.strip_prefix('u') {
+        Some(rest) => (false, rest.strip_prefix("int")?),
+        None => (true, name.strip_prefix("int")?),
+    };
+    let bits: u8 = bits.parse().ok()?;
+    [8, 16, 32, 64].contains(&bits).then_some((bits, signed))
+}

@@ -1,0 +1,113 @@
+//! Map keys, reads and writes.
+
+use crate::sema::maps::storage_type;
+use super::{Lowerer, Val};
+use crate::artifact::{key_fields, MapValue};
+use crate::builtins;
+use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::ir::{Inst, MapId, Operand, Slot, VReg};
+use crate::syntax::ast::MapRef;
+use crate::types::Type;
+
+impl Lowerer<'_> {
+    /// Builds the key of `map[keys…]` in a zeroed slot.
+    pub fn map_key(&mut self, map: &MapRef) -> Result<Slot> {
+        self.key_with_bucket(map, None)
+    }
+
+    /// Builds the key of `map[keys…]` (plus a histogram bucket) in a zeroed slot.
+    pub(super) fn key_with_bucket(&mut self, map: &MapRef, bucket: Option<VReg>) -> Result<Slot> {
+        let mut vals = Vec::new();
+        for k in &map.keys {
+            let v = self.expr(k)?;
+            if matches!(v.ty(), Type::Void) {
+                return Err(Diagnostic::new(
+                    "type",
+                    k.span,
+                    "this expression has no value to use as a key",
+                ));
+            }
+            vals.push(v);
+        }
+        let key_types: Vec<Type> = vals.iter().map(|v| storage_type(v.ty())).collect();
+        self.maps.use_keys(&map.name, key_types, map.span)?;
+        let info = self.maps.get(&map.name).expect("registered");
+        let keys = info.keys.clone().unwrap_or_default();
+        let value = info.value.clone().unwrap_or(MapValue::Plain(Type::I64));
+        if value.has_bucket_key() != bucket.is_some() {
+            let message = if bucket.is_some() {
+                format!(
+                    "{} holds plain values elsewhere, but a histogram here",
+                    map.name
+                )
+            } else {
+                format!(
+                    "{} is a histogram, which can only be printed, cleared or zeroed",
+                    map.name
+                )
+            };
+            return Err(Diagnostic::new("type", map.span, message));
+        }
+        let fields = key_fields(&keys, &value);
+        let offsets = Type::field_offsets(&fields);
+        let slot = self.zeroed_slot(Type::Tuple(fields.clone()).size());
+        for (i, v) in vals.iter().enumerate() {
+            self.store(slot, offsets[i], v, &fields[i]);
+        }
+        if let Some(b) = bucket {
+            self.push(Inst::StoreSlot {
+                slot,
+                offset: *offsets.last().expect("bucket"),
+                src: Operand::Reg(b),
+                size: 8,
+            });
+        }
+        Ok(slot)
+    }
+
+    /// Reads `map[key]` (zero when absent).
+    pub(super) fn map_read(&mut self, id: MapId, map: &MapRef, key: Slot) -> Result<Val> {
+        let ty = match self.maps.get(&map.name).and_then(|m| m.value.clone()) {
+            None => Type::I64,
+            Some(MapValue::Plain(t)) => t,
+            Some(agg) => return builtins::aggregates::read_in_kernel(self, &agg, id, key, map),
+        };
+        let slot = self.slot(ty.size());
+        self.push(Inst::MapRead {
+            map: id,
+            key,
+            cpu: None,
+            dst: slot,
+            dst_offset: 0,
+            len: ty.size(),
+        });
+        Ok(self.load_val(slot, &ty))
+    }
+
+    /// A slot's content as a value: scalars are loaded into a register.
+    pub(super) fn load_val(&mut self, slot: Slot, ty: &Type) -> Val {
+        if ty.is_scalar() {
+            let r = self.reg(ty.clone());
+            self.push(Inst::LoadSlot {
+                dst: r,
+                slot,
+                offset: 0,
+                size: 8,
+            });
+            Val::Reg(r, ty.clone())
+        } else {
+            Val::Mem(slot, ty.clone())
+        }
+    }
+
+    pub(super) fn as_scalar(&mut self, v: Val, span: Span) -> Result<(VReg, Type)> {
+        match v {
+            Val::Reg(r, t) if t.is_scalar() => Ok((r, t)),
+            v => Err(Diagnostic::new(
+                "type",
+                span,
+                format!("expected an integer, found {}", v.ty()),
+            )),
+        }
+    }
+}

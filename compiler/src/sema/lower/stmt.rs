@@ -1,0 +1,251 @@
+//! Statements: blocks, control flow, variable and map assignment.
+
+use crate::sema::maps::storage_type;
+use super::{Lowerer, Val, Var};
+use crate::artifact::MapValue;
+use crate::builtins::{self, Aggregate, Call, Form};
+use crate::diagnostic::{did_you_mean, Diagnostic, Result, Span};
+use crate::ir::{CmpOp, Inst, MapId, Operand, Slot, VReg};
+use crate::syntax::ast::{BinaryOp, Block, Expr, ExprKind, Ident, MapRef, Stmt, StmtKind};
+use crate::types::Type;
+
+impl Lowerer<'_> {
+    pub(super) fn block(&mut self, b: &Block) -> Result<()> {
+        b.stmts.iter().try_for_each(|s| self.stmt(s))
+    }
+
+    pub(super) fn stmt(&mut self, s: &Stmt) -> Result<()> {
+        match &s.kind {
+            StmtKind::Expr(e) => self.expr(e).map(drop),
+            StmtKind::AssignVar { var, op, value } => self.assign_var(var, *op, value, s.span),
+            StmtKind::AssignMap { map, op, value } => self.assign_map(map, *op, value, s.span),
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.condition(cond)?;
+                let (else_l, end) = (self.label(), self.label());
+                self.push(Inst::Branch {
+                    op: CmpOp::Eq,
+                    lhs: c,
+                    rhs: Operand::Imm(0),
+                    target: else_l,
+                });
+                self.block(then)?;
+                self.push(Inst::Jump(end));
+                self.push(Inst::Label(else_l));
+                if let Some(b) = otherwise {
+                    self.block(b)?;
+                }
+                self.push(Inst::Label(end));
+                Ok(())
+            }
+            StmtKind::Unroll { count, body } => {
+                let n = self.const_int(count)?;
+                if !(1..=100).contains(&n) {
+                    return Err(Diagnostic::new(
+                        "type",
+                        count.span,
+                        "unroll count must be between 1 and 100",
+                    ));
+                }
+                (0..n).try_for_each(|_| self.block(body))
+            }
+            StmtKind::Return => {
+                self.leave();
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn assign_var(
+        &mut self,
+        var: &Ident,
+        op: Option<BinaryOp>,
+        value: &Expr,
+        span: Span,
+    ) -> Result<()> {
+        let new = match op {
+            None => self.expr(value)?,
+            Some(op) => {
+                let (cur, cur_ty) = self.var_scalar(var)?;
+                let (rhs, rhs_ty) = self.scalar(value)?;
+                self.arith(op, (cur, cur_ty), (rhs, rhs_ty), value)?
+            }
+        };
+        if new.ty() == &Type::Void {
+            return Err(Diagnostic::new(
+                "type",
+                value.span,
+                "this expression has no value to assign",
+            ));
+        }
+        match self.vars.get(&var.name).cloned() {
+            None => {
+                let val = match &new {
+                    Val::Reg(_, t) => {
+                        let r = self.reg(t.clone());
+                        self.copy_into(&new, &Val::Reg(r, t.clone()));
+                        Val::Reg(r, t.clone())
+                    }
+                    Val::Mem(_, t) => {
+                        let s = self.zeroed_slot(t.size());
+                        self.store(s, 0, &new, t);
+                        Val::Mem(s, t.clone())
+                    }
+                };
+                self.vars.insert(var.name.clone(), Var { val });
+            }
+            Some(Var { val }) => {
+                let compatible = match (val.ty(), new.ty()) {
+                    (a, b) if a.is_scalar() && b.is_scalar() => true,
+                    (Type::Str { size: a }, Type::Str { size: b }) => b <= a,
+                    (a, b) => a == b,
+                };
+                if !compatible {
+                    return Err(Diagnostic::new(
+                        "type",
+                        span,
+                        format!(
+                            "{} has type {}, and cannot be assigned a {}",
+                            var.name,
+                            val.ty(),
+                            new.ty()
+                        ),
+                    ));
+                }
+                self.copy_into(&new, &val);
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies `from` into the variable storage `to`.
+    pub(super) fn copy_into(&mut self, from: &Val, to: &Val) {
+        match (from, to) {
+            (Val::Reg(src, _), Val::Reg(dst, _)) => self.push(Inst::Mov {
+                dst: *dst,
+                src: Operand::Reg(*src),
+            }),
+            (_, Val::Mem(slot, ty)) => {
+                self.push(Inst::ZeroSlot { slot: *slot });
+                self.store(*slot, 0, from, ty)
+            }
+            _ => unreachable!("checked compatible"),
+        }
+    }
+
+    pub(super) fn var_scalar(&mut self, var: &Ident) -> Result<(VReg, Type)> {
+        match self.var(var)? {
+            Val::Reg(r, t) => Ok((r, t)),
+            v => Err(Diagnostic::new(
+                "type",
+                var.span,
+                format!("{} is a {}, not an integer", var.name, v.ty()),
+            )),
+        }
+    }
+
+    pub(super) fn var(&self, var: &Ident) -> Result<Val> {
+        self.vars
+            .get(&var.name)
+            .map(|v| v.val.clone())
+            .ok_or_else(|| {
+                let d =
+                    Diagnostic::new("name", var.span, format!("undefined variable {}", var.name))
+                        .with_label("used before any assignment in this probe");
+                match did_you_mean(&var.name, self.vars.keys().map(String::as_str)) {
+                    Some(s) => d.with_help(format!("did you mean {s}?")),
+                    None => d,
+                }
+            })
+    }
+
+    pub(super) fn assign_map(
+        &mut self,
+        map: &MapRef,
+        op: Option<BinaryOp>,
+        value: &Expr,
+        span: Span,
+    ) -> Result<()> {
+        if let ExprKind::Call { name, args } = &value.kind {
+            if let Some(b) = builtins::find(&name.name).filter(|b| b.form() == Form::Aggregation) {
+                if op.is_some() {
+                    return Err(Diagnostic::new(
+                        "type",
+                        span,
+                        "an aggregation cannot be combined with `op=`",
+                    ));
+                }
+                let call = Call {
+                    name: &name.name,
+                    args,
+                    span: value.span,
+                };
+                let agg = b.aggregate(self, &call)?;
+                return self.aggregate(map, agg, value.span);
+            }
+        }
+        let id = self.maps.id(&map.name, map.span);
+        let key = self.map_key(map)?;
+        let new = match op {
+            None => self.expr(value)?,
+            Some(op) => {
+                let cur = self.map_read(id, map, key)?;
+                let cur = self.as_scalar(cur, map.span)?;
+                let rhs = self.scalar(value)?;
+                self.arith(op, cur, rhs, value)?
+            }
+        };
+        if new.ty() == &Type::Void || matches!(new.ty(), Type::Void) {
+            return Err(Diagnostic::new(
+                "type",
+                value.span,
+                "this expression has no value to assign",
+            ));
+        }
+        self.maps.use_value(
+            &map.name,
+            MapValue::Plain(storage_type(new.ty())),
+            value.span,
+        )?;
+        self.map_write(id, &map.name, key, &new)
+    }
+
+    pub(super) fn map_write(&mut self, id: MapId, name: &str, key: Slot, v: &Val) -> Result<()> {
+        let Some(MapValue::Plain(ty)) = self.maps.get(name).and_then(|m| m.value.clone()) else {
+            unreachable!("value recorded before writing")
+        };
+        let value = self.zeroed_slot(ty.size());
+        self.store(value, 0, v, &ty);
+        self.push(Inst::MapUpdate {
+            map: id,
+            key,
+            value,
+        });
+        Ok(())
+    }
+
+    pub(super) fn aggregate(&mut self, map: &MapRef, agg: Aggregate, span: Span) -> Result<()> {
+        let id = self.maps.id(&map.name, map.span);
+        self.maps.use_value(&map.name, agg.value.clone(), span)?;
+        let key = self.key_with_bucket(map, agg.bucket)?;
+        let init = self.zeroed_slot(agg.value.size());
+        for (offset, v) in &agg.init {
+            self.push(Inst::StoreSlot {
+                slot: init,
+                offset: *offset,
+                src: *v,
+                size: 8,
+            });
+        }
+        self.push(Inst::MapAggregate {
+            map: id,
+            key,
+            ops: agg.ops,
+            init,
+        });
+        Ok(())
+    }
+}
