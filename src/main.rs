@@ -18,7 +18,7 @@ struct Cli {
     /// The program to run, given on the command line.
     #[arg(short = 'e', value_name = "PROGRAM")]
     program: Option<String>,
-    /// A script file to run, or `-` for standard input.
+    /// A script file to run, or `-` for standard input; with -l, a probe search.
     #[arg(value_name = "FILE", conflicts_with = "program")]
     file: Option<String>,
     /// Do not print the `Attaching N probes...` banner.
@@ -33,6 +33,13 @@ struct Cli {
     /// Output format.
     #[arg(short = 'f', value_name = "FORMAT", default_value = "text")]
     format: Format,
+    /// List probes matching SEARCH (the FILE argument), or the probes of a
+    /// program given with -e or as a script file.
+    #[arg(short = 'l')]
+    list: bool,
+    /// With -l: also print each tracepoint's arguments.
+    #[arg(short = 'v', requires = "list")]
+    verbose: bool,
     /// Print the version.
     #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
     version: Option<bool>,
@@ -52,7 +59,19 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Usage errors exit 1 like every other error (bpftrace's convention);
+        // --help and --version print and exit 0.
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(()) => ExitCode::from(1),
@@ -129,6 +148,9 @@ fn options_from_env() -> Result<Options, ()> {
 }
 
 fn run(cli: Cli) -> Result<(), ()> {
+    if cli.list {
+        return list_probes(&cli);
+    }
     let src = read_source(&cli)?;
     let options = options_from_env()?;
     let fail = |d: Diagnostic| report(&src, &d);
@@ -210,6 +232,51 @@ fn run(cli: Cli) -> Result<(), ()> {
         notify_attached: std::env::var_os("__BPFTRACE_NOTIFY_PROBES_ATTACHED").is_some(),
     };
     tracelet_runtime::run(&compiled.artifact, &run_options).map_err(runtime_fail)
+}
+
+/// `-l [SEARCH]`, `-lv`, `-l -e PROGRAM`, `-l FILE`: prints the matching
+/// probes (see `tracelet_compiler::probes::list`). Needs a readable tracefs.
+fn list_probes(cli: &Cli) -> Result<(), ()> {
+    use tracelet_compiler::probes::list;
+    let is_program = cli.program.is_some()
+        || cli
+            .file
+            .as_deref()
+            .is_some_and(|f| f == "-" || std::path::Path::new(f).is_file());
+    let no_tracefs = |e: String| {
+        match tracelet_runtime::kernel::require_root() {
+            Ok(()) => report_plain(&format!("cannot read tracefs: {e}"), None),
+            Err(_) => report_plain(
+                &format!("listing probes needs root: tracefs is not readable ({e})"),
+                Some("run tracelet -l with sudo"),
+            ),
+        };
+    };
+    let kernel = LiveKernel::new().map_err(|e| no_tracefs(e.to_string()))?;
+    let events = kernel.root().join("events");
+    std::fs::read_dir(&events).map_err(|e| no_tracefs(format!("{}: {e}", events.display())))?;
+    let (src, lines) = if is_program {
+        let src = read_source(cli)?;
+        let lines = list::list_program(&src.text, cli.verbose, &kernel);
+        (src, lines)
+    } else {
+        let search = cli.file.clone().unwrap_or_default();
+        if list::looks_like_file(&search) {
+            eprintln!(
+                "WARNING: It appears that '{search}' is a filename but the file does not exist. \
+                 Treating '{search}' as a search pattern."
+            );
+        }
+        let lines = list::list(Some(&search), cli.verbose, &kernel);
+        let src = Source {
+            name: "stdin".into(),
+            text: search,
+        };
+        (src, lines)
+    };
+    let lines = lines.map_err(|d| report(&src, &d))?;
+    print_stdout(&lines.iter().map(|l| format!("{l}\n")).collect::<String>());
+    Ok(())
 }
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.

@@ -4,6 +4,7 @@
 
 mod interval;
 mod kprobe;
+pub mod list;
 mod profile;
 mod special;
 mod tracepoint;
