@@ -146,8 +146,16 @@ fn hist_json(h: &Hist, div: u64) -> String {
             if let Some(lo) = b.lo {
                 let _ = write!(s, "\"min\": {lo}, ");
             }
-            if let Some(hi) = b.hi {
-                let _ = write!(s, "\"max\": {}, ", hi - 1);
+            match (h.kind, b.lo, b.hi) {
+                (_, _, Some(hi)) => {
+                    let _ = write!(s, "\"max\": {}, ", hi - 1);
+                }
+                // The last `hist()` bucket ends at 2^63 (bpftrace prints
+                // its closed bound, i64::MAX); `lhist()` overflow has none.
+                (HistKind::Log2, Some(_), None) => {
+                    let _ = write!(s, "\"max\": {}, ", i64::MAX);
+                }
+                _ => {}
             }
             let count = match h.kind {
                 HistKind::Log2 => b.count / div,

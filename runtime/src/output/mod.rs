@@ -113,17 +113,30 @@ fn is_keyed(m: &Map) -> bool {
 
 /// The entries in bpftrace's print order, cut to the last `top`.
 ///
-/// Numbers, averages and histogram totals sort ascending by value, ties by
-/// key; other values by key. bpftrace applies `top` to every kind except
+/// Numbers, averages and histogram totals sort ascending by value; other
+/// values by key. Ties between `hist`/`lhist`/`avg`/`stats` entries keep
+/// bpftrace's order: it collects them in a `std::map` keyed by the raw key
+/// bytes, then sorts by value (`src/bpftrace.cpp` `print_map_hist`,
+/// `print_map_stats`), so equal totals come in byte order of the
+/// little-endian keys (`@h[256]` before `@h[1]`). Ties between plain
+/// numbers come in hash-table order in bpftrace, which is not reproducible;
+/// they are ordered by key here. bpftrace applies `top` to every kind except
 /// `stats()` maps, and so does this.
 fn sorted_entries(m: &Map, top: usize) -> Vec<&(Vec<Value>, Value)> {
     let mut entries: Vec<_> = m.entries.iter().collect();
+    let raw_ties = map_kind(m) != MapKind::Plain;
     entries.sort_by(|a, b| {
         let by_value = match (a.1.sort_number(), b.1.sort_number()) {
             (Some(x), Some(y)) => x.cmp(&y),
             _ => Ordering::Equal,
         };
-        by_value.then_with(|| cmp_keys(&a.0, &b.0))
+        by_value.then_with(|| {
+            if raw_ties {
+                cmp_raw_keys(&a.0, &b.0)
+            } else {
+                cmp_keys(&a.0, &b.0)
+            }
+        })
     });
     let is_stats = matches!(entries.first(), Some((_, Value::Stats { .. })));
     if top > 0 && !is_stats && entries.len() > top {
@@ -151,6 +164,26 @@ fn cmp_key(a: &Value, b: &Value) -> Ordering {
         (Value::Tuple(x), Value::Tuple(y)) => cmp_keys(x, y),
         (Value::Stack(x), Value::Stack(y)) => x.cmp(y),
         _ => Ordering::Equal,
+    }
+}
+
+/// Key order as `memcmp` of bpftrace's key bytes: integers as their
+/// little-endian bytes, strings NUL-padded, tuples field by field.
+fn cmp_raw_keys(a: &[Value], b: &[Value]) -> Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| cmp_raw_key(x, y))
+        .find(|o| o.is_ne())
+        .unwrap_or_else(|| a.len().cmp(&b.len()))
+}
+
+fn cmp_raw_key(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Int(_) | Value::UInt(_), Value::Int(_) | Value::UInt(_)) => {
+            int_bits(a).to_le_bytes().cmp(&int_bits(b).to_le_bytes())
+        }
+        (Value::Tuple(x), Value::Tuple(y)) => cmp_raw_keys(x, y),
+        _ => cmp_key(a, b),
     }
 }
 

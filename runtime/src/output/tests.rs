@@ -581,3 +581,115 @@ fn writer_streams_to_any_io_write() {
     let mut out = TextOutput::new(Vec::new());
     out.lost(1).unwrap();
 }
+
+/// The histogram `hist::value(0, …)` builds for one value in the top bucket
+/// `[2^62, 2^63)`, whose upper bound does not fit an i64 (`hi: None`).
+fn top_bucket_hist() -> Hist {
+    Hist {
+        kind: HistKind::Log2,
+        buckets: vec![
+            Bucket {
+                lo: Some(1 << 61),
+                hi: Some(1 << 62),
+                count: 1,
+            },
+            Bucket {
+                lo: Some(1 << 62),
+                hi: None,
+                count: 2,
+            },
+        ],
+    }
+}
+
+#[test]
+fn text_top_log2_bucket_has_a_closed_label() {
+    // bpftrace v0.21 `hist_index_label(64, 0)` is "8E": `@h = hist(1 << 62)`
+    // prints `[4E, 8E)`, not an open `[4E, ...)` bucket.
+    let out = text(|o| o.map(&scalar("@h", Value::Hist(top_bucket_hist())), 0, 0));
+    assert_eq!(
+        out,
+        "@h: \n\
+[2E, 4E)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n\
+[4E, 8E)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n"
+    );
+    // With 2^4 buckets per power of two the last one is [7936P, 8192P).
+    let k4 = Hist {
+        kind: HistKind::Log2,
+        buckets: vec![Bucket {
+            lo: Some((1 << 62) + 15 * (1 << 58)),
+            hi: None,
+            count: 1,
+        }],
+    };
+    assert!(text(|o| o.map(&scalar("@h", Value::Hist(k4)), 0, 0)).contains("[7936P, 8192P)"),);
+}
+
+#[test]
+fn json_top_log2_bucket_has_a_max() {
+    // bpftrace v0.21 JsonOutput::hist_to_str: high = (1 << 63) - 1.
+    let out = json(|o| o.map(&scalar("@h", Value::Hist(top_bucket_hist())), 0, 0));
+    assert_eq!(
+        out,
+        "{\"type\": \"hist\", \"data\": {\"@h\": [\
+{\"min\": 2305843009213693952, \"max\": 4611686018427387903, \"count\": 1}, \
+{\"min\": 4611686018427387904, \"max\": 9223372036854775807, \"count\": 2}]}}\n"
+    );
+    // The lhist overflow bucket still has no max.
+    let lin = linear_hist(0, 10, 5, &[(12, 1)]);
+    assert_eq!(
+        json(|o| o.map(&scalar("@l", Value::Hist(lin)), 0, 0)),
+        "{\"type\": \"hist\", \"data\": {\"@l\": [{\"min\": 10, \"count\": 1}]}}\n"
+    );
+}
+
+#[test]
+fn hist_and_stats_ties_sort_by_raw_key_bytes() {
+    // bpftrace keeps hist/avg/stats entries in a std::map over the raw key
+    // bytes before sorting by value, so equal values come in memcmp order of
+    // the little-endian keys: 256 (00 01 ..) < 1 < 2 < 300 (2c 01 ..).
+    // (Checked against bpftrace 0.17 with
+    // `BEGIN { @h[300] = hist(1); @h[1] = hist(1); @h[256] = hist(1); @h[2] = hist(1); exit(); }`.)
+    let keys = [300, 1, 256, 2];
+    let h = keyed(
+        "@h",
+        keys.iter()
+            .map(|&k| (vec![int(k)], Value::Hist(log2_hist(0, &[(1, 1)]))))
+            .collect(),
+    );
+    let order: Vec<String> = text(|o| o.map(&h, 0, 0))
+        .lines()
+        .filter(|l| l.starts_with('@'))
+        .map(String::from)
+        .collect();
+    assert_eq!(order, ["@h[256]: ", "@h[1]: ", "@h[2]: ", "@h[300]: "]);
+    let a = keyed(
+        "@a",
+        keys.iter()
+            .map(|&k| (vec![int(k)], Value::Avg { count: 1, total: 5 }))
+            .collect(),
+    );
+    assert_eq!(
+        text(|o| o.map(&a, 0, 0)),
+        "@a[256]: 5\n@a[1]: 5\n@a[2]: 5\n@a[300]: 5\n\n"
+    );
+    assert_eq!(
+        json(|o| o.map(&a, 0, 0)),
+        "{\"type\": \"stats\", \"data\": {\"@a\": {\"256\": 5, \"1\": 5, \"2\": 5, \"300\": 5}}}\n"
+    );
+    // Tuple keys compare field by field; strings byte-wise.
+    let t = keyed(
+        "@t",
+        vec![
+            (vec![s("b"), int(1)], Value::Stats { count: 1, total: 1 }),
+            (vec![s("a"), int(256)], Value::Stats { count: 1, total: 1 }),
+            (vec![s("a"), int(1)], Value::Stats { count: 1, total: 1 }),
+        ],
+    );
+    assert_eq!(
+        text(|o| o.map(&t, 0, 0)),
+        "@t[a, 256]: count 1, average 1, total 1\n\
+@t[a, 1]: count 1, average 1, total 1\n\
+@t[b, 1]: count 1, average 1, total 1\n\n"
+    );
+}

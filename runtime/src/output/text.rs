@@ -175,13 +175,16 @@ fn bucket_label(kind: HistKind, b: &Bucket) -> String {
     match (kind, b.lo, b.hi) {
         (HistKind::Log2, None, _) => "(..., 0)".to_string(),
         (HistKind::Log2, Some(lo), Some(hi)) if hi == lo + 1 => format!("[{lo}]"),
-        (HistKind::Log2, Some(lo), Some(hi)) => {
+        (HistKind::Log2, Some(lo), hi) => {
+            // The last bucket ends at 2^63, which does not fit the i64
+            // bound: bpftrace still prints it (`[4E, 8E)`).
+            let lo = lo as u64;
+            let hi = hi.map_or(1 << 63, |hi| hi as u64);
             // With 2^k buckets per power of two, a bucket starting at `lo`
             // has width 2^(log2(lo) - k).
             let k = lo.max(1).ilog2() as i64 - (hi - lo).max(1).ilog2() as i64;
             format!("[{}, {})", log2_label(lo, k), log2_label(hi, k))
         }
-        (HistKind::Log2, Some(lo), None) => format!("[{}, ...)", log2_label(lo, 0)),
         (HistKind::Linear { step }, None, Some(hi)) => format!("(..., {})", linear_label(hi, step)),
         (HistKind::Linear { step }, Some(lo), None) => format!("[{}, ...)", linear_label(lo, step)),
         (HistKind::Linear { step }, Some(lo), Some(hi)) => {
@@ -193,8 +196,8 @@ fn bucket_label(kind: HistKind, b: &Bucket) -> String {
 
 /// A `hist()` bound: the width of the bucket starting at `n` picks the
 /// suffix (bpftrace's `hist_index_label`): `1K`, `2M`, but `1280` for k=2.
-fn log2_label(n: i64, k: i64) -> String {
-    if n <= 0 {
+fn log2_label(n: u64, k: i64) -> String {
+    if n == 0 {
         return n.to_string();
     }
     let power = (n.ilog2() as i64 - k).max(0);
