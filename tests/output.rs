@@ -224,7 +224,8 @@ fn print_keeps_the_top_entries_divided() {
         "BEGIN { @[1] = 10; @[2] = 20; @[3] = 30; print(@, 2, 10); clear(@); exit(); }",
     );
     out.assert_ok();
-    assert_eq!(out.stdout, "@[2]: 2\n@[3]: 3\n\n\n", "{out}");
+    // The cleared map still prints, as a blank line, in the exit dump.
+    assert_eq!(out.stdout, "@[2]: 2\n@[3]: 3\n\n\n\n", "{out}");
 }
 
 #[test]
@@ -254,5 +255,20 @@ fn records_the_ring_buffer_had_no_room_for_are_reported() {
     assert!(
         (100..=101).contains(&(printed + lost)),
         "every record is printed or counted as lost: {out}"
+    );
+}
+
+#[test]
+fn division_is_unsigned_and_empty_maps_still_print_as_bpftrace_does() {
+    require_bpf!();
+    // bpftrace (v0.21 and before) divides and shifts as unsigned; a cleared map
+    // prints as a blank line and a zeroed histogram as its bare header.
+    let out = common::run_q(
+        r#"BEGIN { printf("%d %d %ld\n", -7/2, -7%3, -16 >> 2); @m[1]=1; clear(@m); @n = 5; @h = hist(5); zero(@h); exit(); }"#,
+    );
+    out.assert_ok();
+    assert_eq!(
+        out.stdout, "-4 0 4611686018427387900\n\n\n@h: \n\n\n@n: 5\n",
+        "{out}"
     );
 }

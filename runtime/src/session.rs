@@ -103,10 +103,9 @@ pub fn run(artifact: &Artifact, options: &RunOptions) -> Result<()> {
     session.io(|o| o.end_separator())?;
     for spec in &artifact.maps {
         if let Some(map) = ScriptMap::new(spec) {
+            // Every map, empty ones too (a blank line), as bpftrace prints them.
             let m = session.read_map(&bpf, &map)?;
-            if !m.entries.is_empty() {
-                session.io(|o| o.map(&m, 0, 0))?;
-            }
+            session.io(|o| o.map(&m, 0, 0))?;
         }
     }
     Ok(())

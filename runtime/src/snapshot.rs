@@ -92,7 +92,6 @@ impl<'a> ScriptMap<'a> {
             };
             entries.push((decode_keys(&user_key), Value::Hist(h)));
         }
-        entries.retain(|(_, v)| !is_zero_entry(v));
         Ok(Map {
             name: self.name.to_string(),
             entries,
@@ -109,9 +108,4 @@ impl<'a> ScriptMap<'a> {
         let zeros = vec![0u8; self.lookup_size(ncpus)];
         raw.keys()?.iter().try_for_each(|k| raw.update(k, &zeros))
     }
-}
-
-/// Aggregations another CPU created but this one never touched merge to nothing.
-fn is_zero_entry(v: &Value) -> bool {
-    matches!(v, Value::Hist(h) if h.buckets.iter().all(|b| b.count == 0))
 }

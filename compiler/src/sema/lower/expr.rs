@@ -1,11 +1,11 @@
 //! Expressions: literals, builtins, operators, ternaries, casts, `++`/`--`.
 
-use crate::sema::maps::storage_type;
 use super::{Lowerer, Val};
 use crate::artifact::MapValue;
 use crate::builtins::{self, Call, Form};
 use crate::diagnostic::{did_you_mean, Diagnostic, Result};
 use crate::ir::{AluOp, CmpOp, Inst, Operand, VReg};
+use crate::sema::maps::storage_type;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, UnaryOp};
 use crate::types::Type;
 
@@ -292,17 +292,15 @@ impl Lowerer<'_> {
             BinaryOp::Add => alu(AluOp::Add),
             BinaryOp::Sub => alu(AluOp::Sub),
             BinaryOp::Mul => alu(AluOp::Mul),
-            BinaryOp::Div => alu(if signed { AluOp::SDiv } else { AluOp::UDiv }),
-            BinaryOp::Mod => alu(if signed { AluOp::SMod } else { AluOp::UMod }),
+            // bpftrace (v0.21 and before) divides, takes remainders and shifts
+            // right as unsigned whatever the operands' types.
+            BinaryOp::Div => alu(AluOp::UDiv),
+            BinaryOp::Mod => alu(AluOp::UMod),
             BinaryOp::BitAnd => alu(AluOp::And),
             BinaryOp::BitOr => alu(AluOp::Or),
             BinaryOp::BitXor => alu(AluOp::Xor),
             BinaryOp::Shl => alu(AluOp::Shl),
-            BinaryOp::Shr => alu(if at.is_signed() {
-                AluOp::AShr
-            } else {
-                AluOp::LShr
-            }),
+            BinaryOp::Shr => alu(AluOp::LShr),
             _ => None,
         };
         if let Some(aop) = alu_op {
