@@ -269,7 +269,7 @@ impl Conversion {
     /// byte (`%c` of 0 prints nothing).
     pub fn render(&self, arg: &Value) -> Vec<u8> {
         let mut out = match (self.conv, int_bits(arg)) {
-            ('s', _) | (_, None) => self.render_str(value_text(arg).as_bytes()),
+            ('s', _) | (_, None) => self.render_str(arg.text().as_bytes()),
             ('c', Some(v)) => self.pad(Vec::new(), vec![v as u8], false),
             ('p', Some(0)) => self.pad(Vec::new(), b"(nil)".to_vec(), false),
             ('p', Some(v)) => self.render_int(v, 16, false, true),
@@ -376,43 +376,6 @@ fn to_base(mut n: u64, base: u64, upper: bool) -> Vec<u8> {
     }
     out.reverse();
     out
-}
-
-/// How `%s` shows a value: strings bare, tuples `(a, b)`, stacks one
-/// indented frame per line.
-pub fn value_text(v: &Value) -> String {
-    match v {
-        Value::Int(i) => i.to_string(),
-        Value::UInt(u) => u.to_string(),
-        Value::Str(s) => s.clone(),
-        Value::Tuple(items) => {
-            let items: Vec<String> = items.iter().map(value_text).collect();
-            format!("({})", items.join(", "))
-        }
-        Value::Stack(frames) => {
-            frames
-                .iter()
-                .map(|f| format!("\n        {f}"))
-                .collect::<String>()
-                + "\n"
-        }
-        Value::Avg { count, total } => avg(*count, *total).to_string(),
-        Value::Stats { count, total } => {
-            format!(
-                "count {count}, average {}, total {total}",
-                avg(*count, *total)
-            )
-        }
-        Value::Hist(_) | Value::Map(_) => String::new(),
-    }
-}
-
-fn avg(count: u64, total: i64) -> i64 {
-    if count == 0 {
-        0
-    } else {
-        total / count as i64
-    }
 }
 
 #[cfg(test)]

@@ -55,18 +55,57 @@ pub struct Bucket {
 }
 
 impl Value {
+    /// The value as bpftrace prints it in text (`print`, `%s`, map values):
+    /// integers in decimal, strings bare, tuples `(a, b)`, stacks one frame per
+    /// line indented by 8, `avg` and `stats` as their figures. Histograms and
+    /// maps have layouts of their own and print as nothing here.
+    pub fn text(&self) -> String {
+        match self {
+            Value::Int(i) => i.to_string(),
+            Value::UInt(u) => u.to_string(),
+            Value::Str(s) => s.clone(),
+            Value::Tuple(items) => {
+                let items: Vec<String> = items.iter().map(Value::text).collect();
+                format!("({})", items.join(", "))
+            }
+            Value::Stack(frames) => stack_text(frames, 8),
+            Value::Avg { count, total } => average(*count, *total).to_string(),
+            Value::Stats { count, total } => format!(
+                "count {count}, average {}, total {total}",
+                average(*count, *total)
+            ),
+            Value::Hist(_) | Value::Map(_) => String::new(),
+        }
+    }
+
     /// The number maps of this value are sorted by, when they are sorted by value.
     pub fn sort_number(&self) -> Option<i128> {
         match self {
             Value::Int(v) => Some(*v as i128),
             Value::UInt(v) => Some(*v as i128),
-            Value::Avg { count, total } | Value::Stats { count, total } => Some(if *count == 0 {
-                0
-            } else {
-                *total as i128 / *count as i128
-            }),
+            Value::Avg { count, total } | Value::Stats { count, total } => {
+                Some(average(*count, *total) as i128)
+            }
             Value::Hist(h) => Some(h.buckets.iter().map(|b| b.count as i128).sum()),
             _ => None,
         }
     }
+}
+
+/// Integer average of `count` values adding up to `total`; 0 when empty.
+pub fn average(count: u64, total: i64) -> i64 {
+    if count == 0 {
+        0
+    } else {
+        total / count as i64
+    }
+}
+
+/// `\n`, then one frame per line indented by `indent` (bpftrace's `get_stack`).
+pub fn stack_text(frames: &[String], indent: usize) -> String {
+    let mut s = String::from("\n");
+    for f in frames {
+        s.push_str(&format!("{:indent$}{f}\n", ""));
+    }
+    s
 }

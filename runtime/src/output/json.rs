@@ -1,11 +1,11 @@
 //! The JSON renderer: one object per line, spaced as bpftrace v0.21's
 //! `JsonOutput` writes them.
 
-use super::text::{key_part_text, stack_text};
-use super::{average, divided, map_kind, nonzero_range, sorted_entries, MapKind, Message, Output};
+use super::text::key_part_text;
+use super::{divided, map_kind, nonzero_range, sorted_entries, MapKind, Message, Output};
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use tracelet_compiler::value::{Hist, HistKind, Map, Value};
+use tracelet_compiler::value::{average, stack_text, Hist, HistKind, Map, Value};
 
 /// Writes bpftrace's `-f json` records to `W`.
 pub struct JsonOutput<W: Write> {

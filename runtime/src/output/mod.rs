@@ -205,15 +205,6 @@ fn divided(v: &Value, div: u64) -> Value {
     }
 }
 
-/// `total / count`, 0 when empty (bpftrace's integer average).
-fn average(count: u64, total: i64) -> i64 {
-    if count == 0 {
-        0
-    } else {
-        total / count as i64
-    }
-}
-
 /// The range of buckets bpftrace prints: first to last non-empty.
 fn nonzero_range(h: &Hist) -> Option<std::ops::RangeInclusive<usize>> {
     let first = h.buckets.iter().position(|b| b.count > 0)?;

@@ -1,8 +1,8 @@
 //! The text renderer: bpftrace v0.21's layout (`src/output.cpp` TextOutput).
 
-use super::{average, divided, map_kind, nonzero_range, sorted_entries, MapKind, Message, Output};
+use super::{divided, map_kind, nonzero_range, sorted_entries, MapKind, Message, Output};
 use std::io::{self, Write};
-use tracelet_compiler::value::{Bucket, Hist, HistKind, Map, Value};
+use tracelet_compiler::value::{average, stack_text, Bucket, Hist, HistKind, Map, Value};
 
 /// Width of a histogram bar.
 const BAR_WIDTH: usize = 52;
@@ -75,9 +75,7 @@ pub fn map_text(m: &Map, top: usize, div: u64) -> String {
             Value::Avg { count, total } => {
                 format!("{key}: {}", average(*count, *total) / div as i64)
             }
-            Value::Stats { count, total } => {
-                format!("{key}: {}", stats_text(*count, *total))
-            }
+            Value::Stats { .. } => format!("{key}: {}", value.text()),
             v => format!("{key}: {}", value_text(&divided(v, div))),
         });
     }
@@ -111,39 +109,14 @@ pub(super) fn key_part_text(v: &Value) -> String {
     }
 }
 
-/// A value as bpftrace prints it: strings bare, tuples `(a, b)`, stacks with
-/// frames indented by 8.
+/// A value as bpftrace prints it: scalars, strings, tuples and stacks as
+/// [`Value::text`]; histograms and maps in their own layouts.
 pub fn value_text(v: &Value) -> String {
     match v {
-        Value::Int(i) => i.to_string(),
-        Value::UInt(u) => u.to_string(),
-        Value::Str(s) => s.clone(),
-        Value::Tuple(items) => {
-            let items: Vec<String> = items.iter().map(value_text).collect();
-            format!("({})", items.join(", "))
-        }
-        Value::Stack(frames) => stack_text(frames, 8),
-        Value::Avg { count, total } => average(*count, *total).to_string(),
-        Value::Stats { count, total } => stats_text(*count, *total),
         Value::Hist(h) => hist_text(h, 1),
         Value::Map(m) => map_text(m, 0, 1),
+        v => v.text(),
     }
-}
-
-/// `\n` then one indented frame per line (bpftrace's `get_stack`).
-pub(super) fn stack_text(frames: &[String], indent: usize) -> String {
-    let mut s = String::from("\n");
-    for f in frames {
-        s.push_str(&format!("{:indent$}{f}\n", ""));
-    }
-    s
-}
-
-fn stats_text(count: u64, total: i64) -> String {
-    format!(
-        "count {count}, average {}, total {total}",
-        average(count, total)
-    )
 }
 
 /// The bucket lines of a histogram, first to last non-empty bucket.
