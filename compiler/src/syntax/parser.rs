@@ -627,7 +627,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::var
         | Rule::ident => "an expression",
         Rule::map_ref | Rule::map_name => "a map",
-        Rule::int_type => "a type name",
+        Rule::int_type | Rule::struct_type | Rule::named_type => "a type name",
         Rule::field_name => "a field name",
         Rule::assign_op => "`=`",
         Rule::pred_end => "`/`",

@@ -98,7 +98,12 @@ impl Lowerer<'_> {
             } => self.ternary(cond, then, otherwise),
             ExprKind::Cast { ty, expr } => {
                 let (bits, signed) = cast_type(&ty.name).ok_or_else(|| {
-                    Diagnostic::new("type", ty.span, format!("unknown type `{}`", ty.name))
+                    let message = if ty.name.contains('*') || ty.name.contains(' ') {
+                        format!("casts to `{}` are not supported yet: only integer casts are", ty.name)
+                    } else {
+                        format!("unknown type `{}`", ty.name)
+                    };
+                    Diagnostic::new("type", ty.span, message)
                         .with_help("integer casts: (int8) (int16) (int32) (int64) (uint8) (uint16) (uint32) (uint64)")
                 })?;
                 let (r, _) = self.scalar(expr)?;
