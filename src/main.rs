@@ -37,6 +37,13 @@ struct Cli {
     /// program given with -e or as a script file.
     #[arg(short = 'l')]
     list: bool,
+    /// Run CMD (split into words, no shell; looked up in PATH) once every
+    /// probe is attached, and stop when it exits; `cpid` is its pid.
+    #[arg(short = 'c', value_name = "CMD")]
+    command: Option<String>,
+    /// Write the program's output to FILE instead of stdout.
+    #[arg(short = 'o', value_name = "FILE")]
+    output: Option<String>,
     /// With -l: also print each tracepoint's arguments.
     #[arg(short = 'v', requires = "list")]
     verbose: bool,
@@ -152,7 +159,7 @@ fn run(cli: Cli) -> Result<(), ()> {
         return list_probes(&cli);
     }
     let src = read_source(&cli)?;
-    let options = options_from_env()?;
+    let mut options = options_from_env()?;
     let fail = |d: Diagnostic| report(&src, &d);
     if let Some(Stage::Ast) = cli.dump {
         let ast = tracelet_compiler::syntax::parse(&src.text).map_err(fail)?;
@@ -172,6 +179,35 @@ fn run(cli: Cli) -> Result<(), ()> {
             report_plain(&format!("cannot read tracefs: {e}"), None);
             return Err(());
         }
+    };
+    // -o: opened (truncated) before compiling, as bpftrace does.
+    let output = match &cli.output {
+        Some(path) if cli.dump.is_none() && !cli.dry_run => {
+            Some(std::fs::File::create(path).map_err(|e| {
+                report_plain(
+                    &format!("cannot open output file {path}: {}", os_message(&e)),
+                    None,
+                )
+            })?)
+        }
+        _ => None,
+    };
+    // -c: the command is started held before compiling, so that `cpid` is
+    // known to the compiler; if anything fails from here on, dropping it
+    // kills and reaps it. -d and --dry-run only check that it can be found.
+    let child = match &cli.command {
+        Some(cmd) if cli.dump.is_none() && !cli.dry_run => {
+            let child =
+                tracelet_runtime::Child::spawn_held(cmd).map_err(|msg| report_plain(&msg, None))?;
+            options.cpid = Some(child.pid());
+            Some(child)
+        }
+        Some(cmd) => {
+            check_command(cmd)?;
+            options.cpid = Some(0);
+            None
+        }
+        None => None,
     };
     let compiled = compile(&src.text, kernel.as_ref(), &options).map_err(fail)?;
     match cli.dump {
@@ -230,8 +266,31 @@ fn run(cli: Cli) -> Result<(), ()> {
         },
         quiet: cli.quiet,
         notify_attached: std::env::var_os("__BPFTRACE_NOTIFY_PROBES_ATTACHED").is_some(),
+        child,
+        output,
     };
-    tracelet_runtime::run(&compiled.artifact, &run_options).map_err(runtime_fail)
+    tracelet_runtime::run(&compiled.artifact, run_options).map_err(runtime_fail)
+}
+
+/// For -d and --dry-run with -c: the command must exist, but is not started.
+fn check_command(cmd: &str) -> Result<(), ()> {
+    use tracelet_runtime::child::{resolve, split_command};
+    let words = split_command(cmd)
+        .map_err(|e| report_plain(&format!("cannot parse -c command: {e}"), None))?;
+    let Some(program) = words.first() else {
+        report_plain("the -c command is empty", None);
+        return Err(());
+    };
+    resolve(program, std::env::var_os("PATH").as_deref())
+        .map_err(|msg| report_plain(&msg, None))?;
+    Ok(())
+}
+
+/// An OS error without Rust's " (os error N)" suffix.
+fn os_message(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    s.find(" (os error")
+        .map_or(s.clone(), |i| s[..i].to_string())
 }
 
 /// `-l [SEARCH]`, `-lv`, `-l -e PROGRAM`, `-l FILE`: prints the matching

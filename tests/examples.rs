@@ -19,7 +19,12 @@ fn root() -> PathBuf {
 }
 
 fn compile(snippet: &Snippet) -> Result<(), String> {
-    tracelet_compiler::compile(&snippet.src, &Fixture::new(), &Default::default())
+    // Snippets that use `cpid` are run with `-c CMD`; give them a child pid.
+    let options = tracelet_compiler::Options {
+        cpid: snippet.src.contains("cpid").then_some(4242),
+        ..Default::default()
+    };
+    tracelet_compiler::compile(&snippet.src, &Fixture::new(), &options)
         .map(|_| ())
         .map_err(|d| format!("{}: {d}\n--- program ---\n{}", snippet.origin, snippet.src))
 }

@@ -448,6 +448,7 @@ fn odd_programs() {
         max_strlen: 1,
         map_keys_max: 1,
         ringbuf_pages: 1,
+        cpid: None,
     };
     all_survive(all, &tiny);
     all_survive(VALID.iter().copied(), &tiny);
@@ -455,6 +456,7 @@ fn odd_programs() {
         max_strlen: 100_000,
         map_keys_max: u32::MAX,
         ringbuf_pages: u32::MAX,
+        cpid: None,
     };
     all_survive(all, &huge);
     all_survive(VALID.iter().copied(), &huge);

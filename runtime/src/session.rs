@@ -4,6 +4,7 @@
 
 use crate::attach;
 use crate::bpf_map::RawMap;
+use crate::child::Child;
 use crate::error::{Result, RuntimeError};
 use crate::kernel::KernelSymbols;
 use crate::output::{Output, OutputFormat};
@@ -19,14 +20,20 @@ use tracelet_compiler::types::DecodeContext;
 use tracelet_compiler::value::Value;
 use tracelet_compiler::Artifact;
 
-/// How a run presents itself.
-#[derive(Clone, Debug, Default)]
+/// How a run presents itself, and what it runs alongside.
+#[derive(Debug, Default)]
 pub struct RunOptions {
     pub format: OutputFormat,
     /// No `Attaching N probes...` banner.
     pub quiet: bool,
     /// Print `__BPFTRACE_NOTIFY_PROBES_ATTACHED` once attached.
     pub notify_attached: bool,
+    /// `-c CMD`: the held command, released once every probe is attached;
+    /// the run ends when it exits. Whatever happens, it is ended and reaped
+    /// before [`run`] returns.
+    pub child: Option<Child>,
+    /// `-o FILE`: where the program's output goes instead of stdout.
+    pub output: Option<std::fs::File>,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -61,8 +68,23 @@ fn open(artifact: &Artifact) -> Result<Ebpf> {
         .map_err(|e| RuntimeError::new(format!("cannot create the BPF maps: {e}")))
 }
 
-/// Runs an artifact to completion, writing to stdout.
-pub fn run(artifact: &Artifact, options: &RunOptions) -> Result<()> {
+/// Runs an artifact to completion, writing to stdout (or `options.output`).
+pub fn run(artifact: &Artifact, mut options: RunOptions) -> Result<()> {
+    let mut child = options.child.take();
+    let result = run_with(artifact, &mut options, &mut child);
+    // Never leave the command behind: held (an error before release), or
+    // still running (exit(), a signal, an error), it is ended and reaped.
+    if let Some(c) = child.as_mut() {
+        c.terminate();
+    }
+    result
+}
+
+fn run_with(
+    artifact: &Artifact,
+    options: &mut RunOptions,
+    child: &mut Option<Child>,
+) -> Result<()> {
     let mut bpf = open(artifact)?;
     install_signal_handlers();
     set_start_time(&mut bpf, artifact)?;
@@ -74,10 +96,13 @@ pub fn run(artifact: &Artifact, options: &RunOptions) -> Result<()> {
             .ok_or_else(|| RuntimeError::new("no output map"))?,
     )
     .map_err(|e| RuntimeError::new(format!("cannot open the output ring buffer: {e}")))?;
-    let stdout = std::io::stdout();
+    let sink: Box<dyn Write> = match options.output.take() {
+        Some(file) => Box::new(std::io::BufWriter::new(file)),
+        None => Box::new(std::io::stdout().lock()),
+    };
     let mut session = Session {
         artifact,
-        out: options.format.writer(stdout.lock()),
+        out: options.format.writer(sink),
         ring,
         exit: false,
         lost_seen: 0,
@@ -88,8 +113,12 @@ pub fn run(artifact: &Artifact, options: &RunOptions) -> Result<()> {
         session.io(|o| o.attached(artifact.probes.len()))?;
     }
     let mut links = Vec::new();
-    let result = session.run(&mut bpf, options, &mut links);
+    let result = session.run(&mut bpf, options, child, &mut links);
     attach::detach_all(links);
+    // Tracing stopped (exit(), a signal): the command does not outlive it.
+    if let Some(c) = child.as_mut() {
+        c.terminate();
+    }
     result?;
     for p in artifact
         .probes
@@ -135,6 +164,7 @@ impl Session<'_> {
         &mut self,
         bpf: &mut Ebpf,
         options: &RunOptions,
+        child: &mut Option<Child>,
         links: &mut Vec<attach::Link>,
     ) -> Result<()> {
         for p in self
@@ -158,12 +188,16 @@ impl Session<'_> {
             let _ =
                 writeln!(stdout, "__BPFTRACE_NOTIFY_PROBES_ATTACHED").and_then(|_| stdout.flush());
         }
+        if let Some(c) = child.as_mut() {
+            c.release().map_err(RuntimeError::new)?;
+        }
         let has_events = self
             .artifact
             .probes
             .iter()
             .any(|p| !matches!(p.attach, AttachPlan::Begin | AttachPlan::End));
-        if !has_events {
+        // With -c, even a BEGIN-only program runs until the command exits.
+        if !has_events && child.is_none() {
             return Ok(());
         }
         let mut last_lost_check = Instant::now();
@@ -172,10 +206,20 @@ impl Session<'_> {
                 fd: raw_fd(&self.ring),
                 events: libc::POLLIN,
                 revents: 0,
-            }];
-            // SAFETY: one valid pollfd; a signal interrupts the wait with EINTR, which we treat as a wakeup.
-            unsafe { libc::poll(fds.as_mut_ptr(), 1, 100) };
+            }; 2];
+            // The pidfd (if any) wakes us as soon as the command exits.
+            let exit_fd = child.as_ref().and_then(Child::exit_fd);
+            if let Some(fd) = exit_fd {
+                fds[1].fd = fd;
+            }
+            let nfds = 1 + exit_fd.is_some() as libc::nfds_t;
+            // SAFETY: nfds valid pollfds; a signal interrupts the wait with EINTR, which we treat as a wakeup.
+            unsafe { libc::poll(fds.as_mut_ptr(), nfds, 100) };
             self.drain(bpf)?;
+            // The command exited: stop as exit() does.
+            if child.as_mut().is_some_and(Child::try_wait) {
+                break;
+            }
             if last_lost_check.elapsed() > Duration::from_millis(500) {
                 self.report_lost(bpf)?;
                 last_lost_check = Instant::now();

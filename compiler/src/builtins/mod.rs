@@ -5,6 +5,7 @@
 pub mod aggregates;
 pub mod args;
 pub mod context;
+pub mod cpid;
 pub mod hist;
 pub mod kstack;
 pub mod lhist;
@@ -109,6 +110,7 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &context::Curtask,
     &context::Comm,
     &context::Probe,
+    &cpid::Cpid,
     &args::Args,
     &kstack::Kstack,
     &str::Str,

@@ -24,6 +24,9 @@ pub struct Options {
     pub map_keys_max: u32,
     /// Pages of the output ring buffer, a power of two (`BPFTRACE_PERF_RB_PAGES`).
     pub ringbuf_pages: u32,
+    /// The pid of the command run with `-c`, the value of `cpid`; `None`
+    /// without `-c` (then `cpid` is an error).
+    pub cpid: Option<u32>,
 }
 
 impl Default for Options {
@@ -32,6 +35,7 @@ impl Default for Options {
             max_strlen: 64,
             map_keys_max: 4096,
             ringbuf_pages: 256,
+            cpid: None,
         }
     }
 }
