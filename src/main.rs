@@ -18,9 +18,11 @@ struct Cli {
     /// The program to run, given on the command line.
     #[arg(short = 'e', value_name = "PROGRAM")]
     program: Option<String>,
-    /// A script file to run, or `-` for standard input; with -l, a probe search.
-    #[arg(value_name = "FILE", conflicts_with = "program")]
-    file: Option<String>,
+    /// A script file to run (or `-` for standard input; with -l, a probe
+    /// search), then the script's positional parameters `$1`, `$2`, …; with
+    /// -e, all of these are parameters.
+    #[arg(value_name = "FILE [ARGS]", allow_hyphen_values = true)]
+    args: Vec<String>,
     /// Do not print the `Attaching N probes...` banner.
     #[arg(short = 'q')]
     quiet: bool,
@@ -50,6 +52,19 @@ struct Cli {
     /// Print the version.
     #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
     version: Option<bool>,
+}
+
+impl Cli {
+    /// The script file (or -l search), when the program is not given with -e.
+    fn file(&self) -> Option<&String> {
+        self.args.first().filter(|_| self.program.is_none())
+    }
+
+    /// The positional parameters `$1`, `$2`, …
+    fn params(&self) -> &[String] {
+        let skip = usize::from(self.program.is_none()).min(self.args.len());
+        &self.args[skip..]
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -92,7 +107,7 @@ fn read_source(cli: &Cli) -> Result<Source, ()> {
             text: p.clone(),
         });
     }
-    let Some(path) = &cli.file else {
+    let Some(path) = cli.file() else {
         report_plain(
             "no program given",
             Some("pass a one-liner with -e 'PROGRAM', a script file, or - for stdin"),
@@ -160,6 +175,7 @@ fn run(cli: Cli) -> Result<(), ()> {
     }
     let src = read_source(&cli)?;
     let mut options = options_from_env()?;
+    options.positional = cli.params().to_vec();
     let fail = |d: Diagnostic| report(&src, &d);
     if let Some(Stage::Ast) = cli.dump {
         let ast = tracelet_compiler::syntax::parse(&src.text).map_err(fail)?;
@@ -299,8 +315,7 @@ fn list_probes(cli: &Cli) -> Result<(), ()> {
     use tracelet_compiler::probes::list;
     let is_program = cli.program.is_some()
         || cli
-            .file
-            .as_deref()
+            .file()
             .is_some_and(|f| f == "-" || std::path::Path::new(f).is_file());
     let no_tracefs = |e: String| {
         match tracelet_runtime::kernel::require_root() {
@@ -319,7 +334,7 @@ fn list_probes(cli: &Cli) -> Result<(), ()> {
         let lines = list::list_program(&src.text, cli.verbose, &kernel);
         (src, lines)
     } else {
-        let search = cli.file.clone().unwrap_or_default();
+        let search = cli.file().cloned().unwrap_or_default();
         if list::looks_like_file(&search) {
             eprintln!(
                 "WARNING: It appears that '{search}' is a filename but the file does not exist. \

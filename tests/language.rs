@@ -291,3 +291,17 @@ fn counts_from_every_cpu_are_seen_in_the_kernel() {
     let (seen, total) = (value("@seen:"), value("@p:"));
     assert!(seen > 0 && seen <= total, "{out}");
 }
+
+#[test]
+fn positional_parameters_after_the_program() {
+    require_bpf!();
+    let out = common::run(&[
+        "-q",
+        "-e",
+        r#"BEGIN { printf("%d %d %s [%s]\n", $#, $1 + 1, str($2), str($3)); exit(); }"#,
+        "41",
+        "hello",
+    ]);
+    out.assert_ok();
+    assert_eq!(out.stdout.lines().next(), Some("2 42 hello []"), "{out}");
+}

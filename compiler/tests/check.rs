@@ -441,3 +441,31 @@ fn many_map_statements_fit_the_stack() {
     check_ok!(&format!("BEGIN {{ {}}}", "@x = 1; ".repeat(40)));
     check_ok!(&format!("BEGIN {{ {}}}", "@x++; ".repeat(30)));
 }
+
+#[test]
+fn positional_parameters() {
+    let opts = Options {
+        positional: vec!["41".into(), "hello".into(), "0x10".into()],
+        ..Options::default()
+    };
+    let ok = |src: &str| {
+        compile(src, &Fixture::new(), &opts).unwrap_or_else(|d| panic!("`{src}`: {}", d.message))
+    };
+    ok("BEGIN { @ = $1 + $3 + $#; @s = str($2); @m = $9; @e = str($9); }");
+    ok("tracepoint:syscalls:sys_enter_read /pid == $1/ { @ = count(); }");
+    let err = |src: &str| compile(src, &Fixture::new(), &opts).unwrap_err();
+    let d = err("BEGIN { @ = $2; }");
+    assert!(
+        d.message.contains("$2 is `hello`, not a number"),
+        "{}",
+        d.message
+    );
+    assert_eq!(
+        d.help.as_deref(),
+        Some("use str($2) for a string parameter")
+    );
+    assert!(err("BEGIN { $1 = 2; }")
+        .message
+        .contains("cannot be assigned"));
+    assert!(err("BEGIN { @ = $0; }").message.contains("start at $1"));
+}

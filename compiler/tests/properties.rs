@@ -448,7 +448,8 @@ fn odd_programs() {
         max_strlen: 1,
         map_keys_max: 1,
         ringbuf_pages: 1,
-        cpid: None,
+        cpid: Some(1),
+        positional: vec![String::new(); 3],
     };
     all_survive(all, &tiny);
     all_survive(VALID.iter().copied(), &tiny);
@@ -456,7 +457,8 @@ fn odd_programs() {
         max_strlen: 100_000,
         map_keys_max: u32::MAX,
         ringbuf_pages: u32::MAX,
-        cpid: None,
+        cpid: Some(u32::MAX),
+        positional: vec!["x".repeat(10_000), "-1".into(), "0xffffffffffffffff".into()],
     };
     all_survive(all, &huge);
     all_survive(VALID.iter().copied(), &huge);

@@ -36,7 +36,10 @@ impl Builtin for Str {
                 (n as u32).saturating_add(1).min(max)
             }
         };
-        let v = cx.expr(&call.args[0])?;
+        let v = match cx.positional_text(&call.args[0]) {
+            Some(text) => cx.string_literal(&text),
+            None => cx.expr(&call.args[0])?,
+        };
         match v {
             Val::Mem(src, Type::Str { size: have }) => {
                 let slot = cx.zeroed_slot(size);

@@ -27,6 +27,8 @@ pub struct Options {
     /// The pid of the command run with `-c`, the value of `cpid`; `None`
     /// without `-c` (then `cpid` is an error).
     pub cpid: Option<u32>,
+    /// The script's positional parameters: `$1` is `positional[0]`.
+    pub positional: Vec<String>,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             map_keys_max: 4096,
             ringbuf_pages: 256,
             cpid: None,
+            positional: Vec::new(),
         }
     }
 }

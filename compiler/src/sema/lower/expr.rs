@@ -36,15 +36,13 @@ impl Lowerer<'_> {
                     },
                 )
             }
-            ExprKind::Var(_) => {
-                let ExprKind::Var(name) = &e.kind else {
-                    unreachable!()
-                };
-                self.var(&Ident {
+            ExprKind::Var(name) => match self.positional(name, e.span) {
+                Some(param) => param,
+                None => self.var(&Ident {
                     name: name.clone(),
                     span: e.span,
-                })
-            }
+                }),
+            },
             ExprKind::Map(m) => {
                 let id = self.maps.id(&m.name, m.span);
                 let key = self.map_key(m)?;

@@ -1,11 +1,11 @@
 //! Map keys, reads and writes.
 
-use crate::sema::maps::storage_type;
 use super::{Lowerer, Val};
 use crate::artifact::{key_fields, MapValue};
 use crate::builtins;
 use crate::diagnostic::{Diagnostic, Result, Span};
 use crate::ir::{Inst, MapId, Operand, Slot, VReg};
+use crate::sema::maps::storage_type;
 use crate::syntax::ast::MapRef;
 use crate::types::Type;
 

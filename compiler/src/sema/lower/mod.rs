@@ -5,6 +5,7 @@
 
 mod expr;
 mod map;
+mod positional;
 mod stmt;
 
 use super::maps::{storage_type, MapTable};

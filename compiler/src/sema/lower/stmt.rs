@@ -1,11 +1,11 @@
 //! Statements: blocks, control flow, variable and map assignment.
 
-use crate::sema::maps::storage_type;
 use super::{Lowerer, Val, Var};
 use crate::artifact::MapValue;
 use crate::builtins::{self, Aggregate, Call, Form};
 use crate::diagnostic::{did_you_mean, Diagnostic, Result, Span};
 use crate::ir::{CmpOp, Inst, MapId, Operand, Slot, VReg};
+use crate::sema::maps::storage_type;
 use crate::syntax::ast::{BinaryOp, Block, Expr, ExprKind, Ident, MapRef, Stmt, StmtKind};
 use crate::types::Type;
 
@@ -66,6 +66,16 @@ impl Lowerer<'_> {
         value: &Expr,
         span: Span,
     ) -> Result<()> {
+        if super::positional::is_positional(&var.name) {
+            return Err(Diagnostic::new(
+                "type",
+                var.span,
+                format!(
+                    "{} is a positional parameter and cannot be assigned",
+                    var.name
+                ),
+            ));
+        }
         let new = match op {
             None => self.expr(value)?,
             Some(op) => {
