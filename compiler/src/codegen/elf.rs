@@ -4,7 +4,7 @@
 
 use super::emit::Program;
 use crate::artifact::MapSpec;
-use object::write::{Object, Relocation, Symbol, SymbolSection};
+use object::write::{Object, Relocation, Symbol, SymbolId, SymbolSection};
 use object::{
     Architecture, BinaryFormat, Endianness, RelocationFlags, SectionKind, SymbolFlags, SymbolKind,
     SymbolScope,
@@ -25,33 +25,7 @@ pub fn write_elf(maps: &[MapSpec], programs: &[ElfProgram]) -> Result<Vec<u8>, S
     let license = obj.add_section(Vec::new(), b"license".to_vec(), SectionKind::Data);
     obj.append_section_data(license, b"GPL\0", 1);
 
-    let maps_section = obj.add_section(Vec::new(), b"maps".to_vec(), SectionKind::Data);
-    let mut map_symbols = Vec::with_capacity(maps.len());
-    for map in maps {
-        let def: Vec<u8> = [
-            map.kind.bpf_type(),
-            map.key_size,
-            map.value_size,
-            map.max_entries,
-            0,
-            0,
-            0,
-        ]
-        .iter()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
-        let offset = obj.append_section_data(maps_section, &def, 4);
-        map_symbols.push(obj.add_symbol(Symbol {
-            name: map.symbol.as_bytes().to_vec(),
-            value: offset,
-            size: MAP_DEF_SIZE,
-            kind: SymbolKind::Data,
-            scope: SymbolScope::Linkage,
-            weak: false,
-            section: SymbolSection::Section(maps_section),
-            flags: SymbolFlags::None,
-        }));
-    }
+    let map_symbols = add_maps(&mut obj, maps);
 
     for p in programs {
         let section = obj.add_section(Vec::new(), p.section.as_bytes().to_vec(), SectionKind::Text);
@@ -86,4 +60,40 @@ pub fn write_elf(maps: &[MapSpec], programs: &[ElfProgram]) -> Result<Vec<u8>, S
         }
     }
     obj.write().map_err(|e| e.to_string())
+}
+
+/// The legacy `maps` section: one `bpf_map_def` and one symbol per map. aya
+/// rejects a `maps` section without symbols, so no maps means no section.
+fn add_maps(obj: &mut Object, maps: &[MapSpec]) -> Vec<SymbolId> {
+    if maps.is_empty() {
+        return Vec::new();
+    }
+    let section = obj.add_section(Vec::new(), b"maps".to_vec(), SectionKind::Data);
+    maps.iter()
+        .map(|map| {
+            let def: Vec<u8> = [
+                map.kind.bpf_type(),
+                map.key_size,
+                map.value_size,
+                map.max_entries,
+                0,
+                0,
+                0,
+            ]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+            let offset = obj.append_section_data(section, &def, 4);
+            obj.add_symbol(Symbol {
+                name: map.symbol.as_bytes().to_vec(),
+                value: offset,
+                size: MAP_DEF_SIZE,
+                kind: SymbolKind::Data,
+                scope: SymbolScope::Linkage,
+                weak: false,
+                section: SymbolSection::Section(section),
+                flags: SymbolFlags::None,
+            })
+        })
+        .collect()
 }
