@@ -53,6 +53,22 @@ pub enum AttachPlan {
         offset: u64,
         ret: bool,
     },
+    /// A uprobe (`ret: false`) or uretprobe in the ELF file `binary`, an
+    /// absolute path.
+    Uprobe {
+        binary: String,
+        target: UprobeTarget,
+        ret: bool,
+    },
+}
+
+/// Where in a binary a uprobe attaches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UprobeTarget {
+    /// `offset` bytes past the start of the function `symbol`.
+    Symbol { symbol: String, offset: u64 },
+    /// A virtual address of the ELF file (as `nm` prints it).
+    Address(u64),
 }
 
 /// Software perf events used by `profile`, `interval` and `software`.

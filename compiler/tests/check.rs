@@ -469,3 +469,190 @@ fn positional_parameters() {
         .contains("cannot be assigned"));
     assert!(err("BEGIN { @ = $0; }").message.contains("start at $1"));
 }
+
+#[test]
+fn uprobes_and_registers() {
+    check_ok!("uprobe:/tmp/target:target { @[arg0, str(arg1)] = count(); }");
+    check_ok!("uretprobe:/tmp/target:target { @r = sum(retval); }");
+    check_ok!("u:libc:getpid /pid == 1/ { printf(\"%s %s\\n\", func, probe); }");
+    check_ok!("ur:libc:getpid { @[func] = hist(retval); }");
+    check_ok!("uprobe:/bin/bash:read* { @[func] = count(); }");
+    check_ok!("uprobe:bash:readline+4 { printf(\"%s\\n\", func); }");
+    check_ok!("uprobe:/tmp/target:0x1149 { @ = arg5; }");
+    check_ok!("uprobe:/tmp/target:target { @ = arg0 + arg1 + arg2 + arg3 + arg4 + arg5; }");
+    check_ok!("kprobe:vfs_read { printf(\"%d %s\\n\", arg0, func); }");
+    check_ok!("kretprobe:vfs_read { @ = hist(retval); }");
+    check_ok!("kprobe:vfs_read { @[str(arg1)] = count(); }");
+}
+
+/// The instance names and `func` values an attach point expands to.
+fn instances(src: &str) -> Vec<(String, String)> {
+    use tracelet_compiler::probes::ProbeContext;
+    let c = compile(src, &Fixture::new(), &Options::default())
+        .unwrap_or_else(|d| panic!("`{src}`: {}", d.message));
+    c.functions
+        .iter()
+        .map(|(inst, _)| {
+            let ProbeContext::Regs { func, .. } = &inst.context else {
+                panic!("{} has no registers", inst.name)
+            };
+            (inst.name.clone(), func.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn uprobe_expansion() {
+    use tracelet_compiler::artifact::{AttachPlan, UprobeTarget};
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        instances("uprobe:/bin/bash:read* { @ = count(); }"),
+        pairs(&[
+            ("uprobe:/bin/bash:read_builtin", "read_builtin"),
+            ("uprobe:/bin/bash:read_command", "read_command"),
+            ("uprobe:/bin/bash:readline", "readline"),
+            ("uprobe:/bin/bash:readonly_builtin", "readonly_builtin"),
+        ])
+    );
+    assert_eq!(
+        instances("ur:libc:getpid { @ = count(); } u:bash:main+0x10 { @m = count(); }"),
+        pairs(&[
+            ("uretprobe:libc:getpid", "getpid"),
+            ("uprobe:bash:main+0x10", "main"),
+        ])
+    );
+    let c = compile(
+        "uretprobe:libc:getpid { @ = count(); } uprobe:/tmp/target:0x1149 { @a = count(); } \
+         uprobe:bash:main+16 { @b = count(); }",
+        &Fixture::new(),
+        &Options::default(),
+    )
+    .unwrap();
+    let plans: Vec<_> = c.artifact.probes.iter().map(|p| p.attach.clone()).collect();
+    assert_eq!(
+        plans,
+        [
+            AttachPlan::Uprobe {
+                binary: "/usr/lib/x86_64-linux-gnu/libc.so.6".into(),
+                target: UprobeTarget::Symbol {
+                    symbol: "getpid".into(),
+                    offset: 0
+                },
+                ret: true
+            },
+            AttachPlan::Uprobe {
+                binary: "/tmp/target".into(),
+                target: UprobeTarget::Address(0x1149),
+                ret: false
+            },
+            AttachPlan::Uprobe {
+                binary: "/bin/bash".into(),
+                target: UprobeTarget::Symbol {
+                    symbol: "main".into(),
+                    offset: 16
+                },
+                ret: false
+            },
+        ]
+    );
+    // Sections select aya's program types.
+    let sections: Vec<&str> = c.functions.iter().map(|(i, _)| i.section).collect();
+    assert_eq!(sections, ["uretprobe", "uprobe", "uprobe"]);
+}
+
+#[test]
+fn register_pointers_use_the_probe_address_space() {
+    let ir = |src: &str| {
+        let c = compile(src, &Fixture::new(), &Options::default()).unwrap();
+        c.functions[0].1.to_string()
+    };
+    let user = ir("uprobe:/tmp/target:target { @[str(arg1)] = count(); }");
+    assert!(user.contains("probe_read_user_str"), "{user}");
+    let kernel = ir("kprobe:vfs_read { @[str(arg1)] = count(); }");
+    assert!(kernel.contains("probe_read_kernel_str"), "{kernel}");
+    assert!(!kernel.contains("probe_read_user_str"), "{kernel}");
+}
+
+#[test]
+fn uprobe_errors() {
+    let d = check_err!(
+        "uprobe:/tmp/target:targte { @ = count(); }",
+        "function `targte` not found in /tmp/target"
+    );
+    expect(
+        d,
+        "probe",
+        Some("did you mean `uprobe:/tmp/target:target`?"),
+    );
+    let d = check_err!(
+        "uprobe:libc:getpdi { @ = count(); }",
+        "function `getpdi` not found in libc"
+    );
+    expect(d, "probe", Some("did you mean `uprobe:libc:getpid`?"));
+    let d = check_err!(
+        "uprobe:/tmp/nope:target { @ = count(); }",
+        "cannot find the binary `/tmp/nope` of uprobe"
+    );
+    expect(d, "probe", Some("library name such as `libc`"));
+    let src = "BEGIN { } uprobe:/tmp/target:zzzzzzzzz { @ = count(); }";
+    let d = check_err!(src, "function `zzzzzzzzz` not found");
+    assert_eq!(
+        &src[d.span.start..d.span.end],
+        "uprobe:/tmp/target:zzzzzzzzz"
+    );
+    assert_eq!(d.help, None);
+    let d = check_err!("uprobe:/tmp/target { }", "wrong number of parts");
+    expect(d, "probe", Some("uprobe:BINARY:FUNCTION"));
+    check_err!(
+        "uprobe:/bin/bash:nomatch* { }",
+        "no function of /bin/bash matches `nomatch*`"
+    );
+    check_err!(
+        "uretprobe:/tmp/target:target+4 { }",
+        "uretprobe does not take an offset"
+    );
+    check_err!("uretprobe:/tmp/target:0x10 { }", "not an address");
+    check_err!("uprobe:/tmp/target:target+x { }", "bad offset `x`");
+    check_err!(
+        "uprobe:/bin/bash:read*+4 { }",
+        "an offset cannot follow a wildcard"
+    );
+    let d = check_err!("uprobe:/bin/bash { }", "wrong number of parts");
+    expect(d, "probe", Some("expected"));
+    let d = check_err!("uprobr:/bin/bash:main { }", "unknown probe type `uprobr`");
+    expect(d, "probe", Some("did you mean `uprobe`?"));
+}
+
+#[test]
+fn register_errors() {
+    let d = check_err!(
+        "uprobe:/tmp/target:target { @ = retval; }",
+        "retval is only available in uretprobe and kretprobe probes, not in uprobe:/tmp/target:target"
+    );
+    expect(d, "type", Some("arg0 to arg5"));
+    check_err!(
+        "tracepoint:syscalls:sys_exit_read { @ = retval; }",
+        "retval is only available in uretprobe and kretprobe probes"
+    );
+    let d = check_err!(
+        "uretprobe:/tmp/target:target { @ = arg0; }",
+        "arg0 is only available in uprobe and kprobe probes, not in uretprobe:/tmp/target:target"
+    );
+    expect(d, "type", Some("retval"));
+    check_err!(
+        "kretprobe:vfs_read { @ = arg3; }",
+        "arg3 is only available in uprobe and kprobe probes"
+    );
+    let src = "BEGIN { printf(\"%s\\n\", func); }";
+    let d = check_err!(
+        src,
+        "func is only available in uprobe, uretprobe, kprobe and kretprobe probes, not in BEGIN"
+    );
+    assert_eq!(&src[d.span.start..d.span.end], "func");
+    check_err!("interval:s:1 { @ = arg0; }", "arg0 is only available");
+    check_err!("uprobe:/tmp/target:target { @ = arg6; }", "arg6");
+}

@@ -9,9 +9,10 @@ use aya::programs::perf_event::{
     PerfEventConfig, PerfEventScope, SamplePolicy, SoftwareEvent as AyaSoftware,
 };
 use aya::programs::trace_point::TracePointLink;
-use aya::programs::{KProbe, PerfEvent, Program, ProgramError, RawTracePoint, TracePoint};
+use aya::programs::uprobe::{UProbeAttachLocation, UProbeLink, UProbeScope};
+use aya::programs::{KProbe, PerfEvent, Program, ProgramError, RawTracePoint, TracePoint, UProbe};
 use aya::Ebpf;
-use tracelet_compiler::artifact::{AttachPlan, ProbeSpec, Sample, SoftwareEvent};
+use tracelet_compiler::artifact::{AttachPlan, ProbeSpec, Sample, SoftwareEvent, UprobeTarget};
 
 fn program<'a>(bpf: &'a mut Ebpf, spec: &ProbeSpec) -> Result<&'a mut Program> {
     bpf.program_mut(&spec.symbol).ok_or_else(|| {
@@ -30,6 +31,7 @@ pub fn load(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
         (AttachPlan::Tracepoint { .. }, Program::TracePoint(p)) => p.load(),
         (AttachPlan::PerfEvent { .. }, Program::PerfEvent(p)) => p.load(),
         (AttachPlan::Kprobe { .. }, Program::KProbe(p)) => p.load(),
+        (AttachPlan::Uprobe { .. }, Program::UProbe(p)) => p.load(),
         _ => {
             return Err(RuntimeError::for_probe(
                 &spec.name,
@@ -70,6 +72,7 @@ pub enum Link {
     Tracepoint(TracePointLink),
     PerfEvent(PerfEventLink),
     Kprobe(KProbeLink),
+    Uprobe(UProbeLink),
 }
 
 /// Detaches every link at once: each tracepoint detach waits for an RCU grace
@@ -81,6 +84,7 @@ pub fn detach_all(links: Vec<Link>) {
                 Link::Tracepoint(l) => drop(l),
                 Link::PerfEvent(l) => drop(l),
                 Link::Kprobe(l) => drop(l),
+                Link::Uprobe(l) => drop(l),
             });
         }
     });
@@ -145,7 +149,44 @@ pub fn attach(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<Vec<Link>> {
             })?;
             Ok(vec![Link::Kprobe(p.take_link(id).map_err(fail)?)])
         }
+        AttachPlan::Uprobe { binary, target, .. } => {
+            let p: &mut UProbe = program(bpf, spec)?.try_into().map_err(fail)?;
+            let location = match target {
+                UprobeTarget::Symbol { symbol, offset: 0 } => UProbeAttachLocation::Symbol(symbol),
+                UprobeTarget::Symbol { symbol, offset } => {
+                    UProbeAttachLocation::SymbolOffset(symbol, *offset)
+                }
+                UprobeTarget::Address(addr) => {
+                    UProbeAttachLocation::AbsoluteOffset(file_offset(binary, *addr).map_err(
+                        |e| RuntimeError::for_probe(&name, format!("cannot attach {name}: {e}")),
+                    )?)
+                }
+            };
+            let id = p
+                .attach(location, binary, UProbeScope::AllProcesses)
+                .map_err(fail)?;
+            Ok(vec![Link::Uprobe(p.take_link(id).map_err(fail)?)])
+        }
     }
+}
+
+/// The file offset of the virtual address `addr` of the ELF file `path`: what
+/// the kernel's uprobe interface takes.
+fn file_offset(path: &str, addr: u64) -> std::result::Result<u64, String> {
+    use object::{Object, ObjectSection};
+    let data = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let file =
+        object::File::parse(&*data).map_err(|e| format!("{path} is not an ELF file: {e}"))?;
+    file.sections()
+        .find(|s| s.address() <= addr && addr < s.address() + s.size())
+        .and_then(|s| {
+            let (offset, _) = s.file_range()?;
+            match UProbeAttachLocation::from_virtual_address(addr, s.address(), offset) {
+                Ok(UProbeAttachLocation::AbsoluteOffset(o)) => Some(o),
+                _ => None,
+            }
+        })
+        .ok_or_else(|| format!("address {addr:#x} is in no section of {path}"))
 }
 
 /// Runs a BEGIN or END program once, synchronously.

@@ -11,6 +11,7 @@ pub mod kstack;
 pub mod lhist;
 pub mod maps;
 pub mod output;
+pub mod regs;
 pub mod str;
 
 use crate::artifact::MapValue;
@@ -112,6 +113,14 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &context::Probe,
     &cpid::Cpid,
     &args::Args,
+    &regs::Arg0,
+    &regs::Arg1,
+    &regs::Arg2,
+    &regs::Arg3,
+    &regs::Arg4,
+    &regs::Arg5,
+    &regs::Retval,
+    &regs::Func,
     &kstack::Kstack,
     &str::Str,
     &output::Printf,

@@ -54,7 +54,13 @@ impl Builtin for Str {
                 Ok(Val::Mem(slot, Type::Str { size }))
             }
             Val::Reg(r, ty) if ty.is_scalar() => {
-                let helper = match super::args::pointer_space(&ty, cx) {
+                // A register holds a plain integer: it points into the
+                // probe's address space (user memory in uprobes).
+                let space = match (&ty, super::regs::register_space(cx)) {
+                    (Type::Ptr { .. }, _) | (_, None) => super::args::pointer_space(&ty, cx),
+                    (_, Some(space)) => space,
+                };
+                let helper = match space {
                     AddrSpace::User => PROBE_READ_USER_STR,
                     AddrSpace::Kernel => PROBE_READ_KERNEL_STR,
                 };

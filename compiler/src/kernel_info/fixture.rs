@@ -41,6 +41,29 @@ static FORMATS: &[(&str, &str, &str)] = &[
     captured!("syscalls", "sys_exit_read"),
 ];
 
+/// Binaries the fixture knows: `(path, names that resolve to it, functions)`.
+/// The function lists are small, sorted extracts of the real symbol tables.
+static BINARIES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "/bin/bash",
+        &["/bin/bash", "bash"],
+        &[
+            "echo_builtin",
+            "main",
+            "read_builtin",
+            "read_command",
+            "readline",
+            "readonly_builtin",
+        ],
+    ),
+    (
+        "/usr/lib/x86_64-linux-gnu/libc.so.6",
+        &["/usr/lib/x86_64-linux-gnu/libc.so.6", "libc", "libc.so.6"],
+        &["free", "getpid", "malloc", "open", "read", "write"],
+    ),
+    ("/tmp/target", &["/tmp/target"], &["main", "target"]),
+];
+
 /// A fake kernel that knows only the captured tracepoints.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fixture;
@@ -74,6 +97,22 @@ impl KernelInfo for Fixture {
         parse_format(text)
             .map_err(|e| format!("tracepoint {category}:{event}: bad format file: {e}"))
     }
+
+    fn resolve_binary(&self, binary: &str) -> Result<String, String> {
+        BINARIES
+            .iter()
+            .find(|(_, names, _)| names.contains(&binary))
+            .map(|(path, _, _)| path.to_string())
+            .ok_or_else(|| format!("no such file or library `{binary}`"))
+    }
+
+    fn binary_symbols(&self, path: &str) -> Result<Vec<String>, String> {
+        BINARIES
+            .iter()
+            .find(|(p, _, _)| *p == path)
+            .map(|(_, _, functions)| functions.iter().map(|f| f.to_string()).collect())
+            .ok_or_else(|| format!("cannot read {path}: No such file or directory"))
+    }
 }
 
 #[cfg(test)]
@@ -101,6 +140,17 @@ mod tests {
             .count();
         assert!(sched >= 8, "{sched}");
         assert!(list.contains(&("syscalls".into(), "sys_enter_openat".into())));
+    }
+
+    #[test]
+    fn binaries() {
+        let kernel = Fixture::new();
+        let libc = kernel.resolve_binary("libc").unwrap();
+        assert_eq!(libc, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+        let symbols = kernel.binary_symbols(&libc).unwrap();
+        assert!(symbols.windows(2).all(|w| w[0] < w[1]));
+        assert!(symbols.contains(&"getpid".to_string()));
+        assert!(kernel.resolve_binary("/nope").is_err());
     }
 
     #[test]

@@ -16,4 +16,15 @@ pub trait KernelInfo: Sync {
 
     /// The parsed `format` file of one tracepoint, or why it cannot be read.
     fn tracepoint_format(&self, category: &str, event: &str) -> Result<TracepointFormat, String>;
+
+    /// The file a uprobe's BINARY names: an absolute path, a path relative to
+    /// the current directory, or a bare library or program name (`libc`,
+    /// found through `/etc/ld.so.cache`, then `PATH`). Returns an absolute
+    /// path, or why there is no such file.
+    fn resolve_binary(&self, binary: &str) -> Result<String, String>;
+
+    /// The names of the functions defined in the ELF file at `path` (as
+    /// [`resolve_binary`](Self::resolve_binary) returns it), from its symbol
+    /// table and dynamic symbol table, sorted and without duplicates.
+    fn binary_symbols(&self, path: &str) -> Result<Vec<String>, String>;
 }

@@ -6,6 +6,7 @@ use crate::artifact::AttachPlan;
 use crate::diagnostic::Result;
 use crate::kernel_info::KernelInfo;
 use crate::syntax::ast::AttachPoint;
+use crate::types::AddrSpace;
 
 pub struct Kprobe;
 pub struct Kretprobe;
@@ -47,11 +48,15 @@ fn kprobe(parts: &[&str], ap: &AttachPoint, ret: bool) -> Result<Vec<ProbeInstan
             offset,
             ret,
         },
-        context: ProbeContext::None,
+        context: ProbeContext::Regs {
+            space: AddrSpace::Kernel,
+            ret,
+            func: function.into(),
+        },
     }])
 }
 
-fn parse_offset(s: &str) -> Option<u64> {
+pub(super) fn parse_offset(s: &str) -> Option<u64> {
     match s.strip_prefix("0x") {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => s.parse().ok(),

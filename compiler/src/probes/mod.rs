@@ -8,6 +8,7 @@ pub mod list;
 mod profile;
 mod special;
 mod tracepoint;
+mod uprobe;
 
 use crate::artifact::AttachPlan;
 use crate::diagnostic::{did_you_mean, Diagnostic, Result};
@@ -35,6 +36,14 @@ pub enum ProbeContext {
         format: TracepointFormat,
         space: AddrSpace,
     },
+    /// The registers of a kprobe, kretprobe, uprobe or uretprobe (`struct
+    /// pt_regs`): `arg0`…`arg5` at entry, `retval` at return; pointers read
+    /// from them point into `space`. `func` is the probed function's name.
+    Regs {
+        space: AddrSpace,
+        ret: bool,
+        func: String,
+    },
 }
 
 /// A probe type.
@@ -61,6 +70,8 @@ pub static PROVIDERS: &[&dyn Provider] = &[
     &profile::Profile,
     &kprobe::Kprobe,
     &kprobe::Kretprobe,
+    &uprobe::Uprobe,
+    &uprobe::Uretprobe,
 ];
 
 /// Resolves one attach point to its probe instances.
@@ -80,7 +91,7 @@ pub fn expand(ap: &AttachPoint, kernel: &dyn KernelInfo) -> Result<Vec<ProbeInst
             match did_you_mean(provider_name, all) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(
-                    "probe types: BEGIN, END, tracepoint, interval, profile, kprobe, kretprobe",
+                    "probe types: BEGIN, END, tracepoint, interval, profile, kprobe, kretprobe, uprobe, uretprobe",
                 ),
             }
         })?;

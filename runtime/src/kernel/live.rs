@@ -107,6 +107,112 @@ impl KernelInfo for LiveKernel {
             )
         })
     }
+
+    fn resolve_binary(&self, binary: &str) -> Result<String, String> {
+        resolve_binary(binary)
+    }
+
+    fn binary_symbols(&self, path: &str) -> Result<Vec<String>, String> {
+        binary_symbols(path)
+    }
+}
+
+/// Where `/etc/ld.so.cache` lives.
+const LD_SO_CACHE: &str = "/etc/ld.so.cache";
+
+/// Resolves a uprobe's BINARY as bpftrace does: a path (made absolute), else a
+/// program in `PATH`, else a library in the ld.so cache.
+fn resolve_binary(binary: &str) -> Result<String, String> {
+    use std::path::Path;
+    if binary.contains('/') {
+        let path = std::path::absolute(binary).map_err(|e| format!("{binary}: {e}"))?;
+        return match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => Ok(path.to_string_lossy().into_owned()),
+            Ok(_) => Err(format!("{} is not a file", path.display())),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        };
+    }
+    if let Some(paths) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&paths) {
+            let candidate = dir.join(binary);
+            if candidate.is_file() && dir.is_absolute() {
+                return Ok(candidate.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let cache = std::fs::read(LD_SO_CACHE).unwrap_or_default();
+    if let Some(path) = ld_so_cache_lookup(&cache, binary) {
+        if Path::new(&path).is_file() {
+            return Ok(path);
+        }
+    }
+    Err(format!(
+        "no such file, program in PATH or library in {LD_SO_CACHE}"
+    ))
+}
+
+/// Looks a library name (`libc`, `libc.so.6`) up in the contents of a
+/// `glibc-ld.so.cache1.1` file, preferring x86-64 entries.
+fn ld_so_cache_lookup(cache: &[u8], name: &str) -> Option<String> {
+    const MAGIC: &[u8] = b"glibc-ld.so.cache1.1";
+    // Old-format files may carry the new format after the old table.
+    let start = cache.windows(MAGIC.len()).position(|w| w == MAGIC)?;
+    let u32_at = |at: usize| -> Option<u32> {
+        Some(u32::from_ne_bytes(cache.get(at..at + 4)?.try_into().ok()?))
+    };
+    let str_at = |at: usize| -> Option<&str> {
+        let bytes = cache.get(at..)?;
+        let end = bytes.iter().position(|b| *b == 0)?;
+        std::str::from_utf8(&bytes[..end]).ok()
+    };
+    let count = u32_at(start + MAGIC.len())? as usize;
+    // Then: entry count, string table size, flags, extension offset, 3 unused.
+    let entries = start + MAGIC.len() + 4 + 4 * 6;
+    let stem = name.strip_suffix(".so").unwrap_or(name);
+    let mut found: Option<(bool, String)> = None;
+    for i in 0..count {
+        let at = entries + i * 24;
+        let flags = u32_at(at)?;
+        let (Some(key), Some(value)) = (
+            str_at(start + u32_at(at + 4)? as usize),
+            str_at(start + u32_at(at + 8)? as usize),
+        ) else {
+            continue;
+        };
+        let matches = key == name
+            || key
+                .strip_prefix(stem)
+                .is_some_and(|rest| rest.starts_with(".so"));
+        if !matches {
+            continue;
+        }
+        // FLAG_X8664_LIB64 | FLAG_ELF_LIBC6
+        let native = flags == 0x0303;
+        if found
+            .as_ref()
+            .is_none_or(|(was_native, _)| native && !was_native)
+        {
+            found = Some((native, value.to_string()));
+        }
+    }
+    found.map(|(_, path)| path)
+}
+
+/// The defined function symbols of an ELF file, sorted and deduplicated.
+fn binary_symbols(path: &str) -> Result<Vec<String>, String> {
+    use object::{Object, ObjectSymbol, SymbolKind};
+    let data = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let file =
+        object::File::parse(&*data).map_err(|e| format!("{path} is not an ELF file: {e}"))?;
+    let mut names: Vec<String> = file
+        .symbols()
+        .chain(file.dynamic_symbols())
+        .filter(|s| s.kind() == SymbolKind::Text && s.is_definition() && s.address() != 0)
+        .filter_map(|s| s.name().ok().filter(|n| !n.is_empty()).map(str::to_string))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 #[cfg(test)]
@@ -194,6 +300,24 @@ mod tests {
             missing.starts_with("tracepoint syscalls:sys_enter_foo not found"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn binaries_and_symbols() {
+        let exe = std::env::current_exe().unwrap();
+        let exe = exe.to_str().unwrap();
+        assert_eq!(resolve_binary(exe).unwrap(), exe);
+        let symbols = binary_symbols(exe).unwrap();
+        assert!(symbols.windows(2).all(|w| w[0] < w[1]));
+        assert!(symbols.iter().any(|s| s == "main"), "{symbols:?}");
+        assert!(resolve_binary("/nonexistent/bin").is_err());
+        assert!(resolve_binary("no-such-library-anywhere").is_err());
+        // Every glibc system has libc in its ld.so cache.
+        let libc = resolve_binary("libc").unwrap();
+        assert!(libc.contains("libc.so"), "{libc}");
+        assert!(binary_symbols(&libc).unwrap().iter().any(|s| s == "getpid"));
+        assert_eq!(resolve_binary("libc.so.6").unwrap(), libc);
+        assert!(binary_symbols("/etc/hostname").is_err());
     }
 
     /// Every format file on this machine parses.
