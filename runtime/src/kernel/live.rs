@@ -307,15 +307,15 @@ mod tests {
         let exe = std::env::current_exe().unwrap();
         let exe = exe.to_str().unwrap();
         assert_eq!(resolve_binary(exe).unwrap(), exe);
-        let symbols = binary_symbols(exe).unwrap();
-        assert!(symbols.windows(2).all(|w| w[0] < w[1]));
-        assert!(symbols.iter().any(|s| s == "main"), "{symbols:?}");
+        // (The test binary itself may be stripped: release builds strip.)
         assert!(resolve_binary("/nonexistent/bin").is_err());
         assert!(resolve_binary("no-such-library-anywhere").is_err());
         // Every glibc system has libc in its ld.so cache.
         let libc = resolve_binary("libc").unwrap();
         assert!(libc.contains("libc.so"), "{libc}");
-        assert!(binary_symbols(&libc).unwrap().iter().any(|s| s == "getpid"));
+        let symbols = binary_symbols(&libc).unwrap();
+        assert!(symbols.windows(2).all(|w| w[0] < w[1]));
+        assert!(symbols.iter().any(|s| s == "getpid"), "{symbols:?}");
         assert_eq!(resolve_binary("libc.so.6").unwrap(), libc);
         assert!(binary_symbols("/etc/hostname").is_err());
     }
