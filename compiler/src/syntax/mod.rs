@@ -431,7 +431,10 @@ mod tests {
             format!("BEGIN {{ $x = {}1{} }}", "(".repeat(5000), ")".repeat(5000)),
             format!("BEGIN {{ $x = {}1 }}", "!".repeat(5000)),
             format!("BEGIN {{ $x = 1{} }}", " + 1".repeat(5000)),
-            format!("BEGIN {{ {} }}", "if (1) { ".repeat(2000) + &"}".repeat(2000)),
+            format!(
+                "BEGIN {{ {} }}",
+                "if (1) { ".repeat(2000) + &"}".repeat(2000)
+            ),
         ] {
             let err = parse(&src).unwrap_err();
             assert_eq!(err.code, "syntax");
