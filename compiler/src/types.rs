@@ -24,6 +24,13 @@ pub enum Type {
     Tuple(Vec<Type>),
     /// A kernel stack, stored as the id of a stack-trace map entry.
     KStack,
+    /// A kernel address that prints as the name of the symbol holding it
+    /// (`ksym()`); stored as the 8-byte address.
+    KSym,
+    /// An IP address that prints as text (`ntop()`): the address family (2 for
+    /// IPv4, 10 for IPv6) as 8 bytes, then 16 bytes of address in network
+    /// order (an IPv4 address uses the first 4).
+    Inet,
     /// A pointer to `pointee` in the given address space.
     Ptr {
         pointee: Box<Type>,
@@ -55,7 +62,10 @@ impl Type {
 
     /// Integers and pointers: values that live in one register.
     pub fn is_scalar(&self) -> bool {
-        matches!(self, Type::Int { .. } | Type::Ptr { .. } | Type::KStack)
+        matches!(
+            self,
+            Type::Int { .. } | Type::Ptr { .. } | Type::KStack | Type::KSym
+        )
     }
 
     pub fn is_signed(&self) -> bool {
@@ -68,7 +78,8 @@ impl Type {
             Type::Void => 0,
             Type::Int { bits, .. } => *bits as u32 / 8,
             Type::Str { size } => *size,
-            Type::KStack | Type::Ptr { .. } => 8,
+            Type::KStack | Type::KSym | Type::Ptr { .. } => 8,
+            Type::Inet => INET_SIZE,
             Type::Tuple(fields) => {
                 let (_, end) = tuple_offsets(fields);
                 round_up(end, self.align())
@@ -81,7 +92,7 @@ impl Type {
         match self {
             Type::Void | Type::Str { .. } => 1,
             Type::Int { bits, .. } => *bits as u32 / 8,
-            Type::KStack | Type::Ptr { .. } => 8,
+            Type::KStack | Type::KSym | Type::Inet | Type::Ptr { .. } => 8,
             Type::Tuple(fields) => fields.iter().map(Type::align).max().unwrap_or(1),
         }
     }
@@ -107,6 +118,8 @@ impl Type {
             Type::Ptr { .. } => Value::UInt(read_uint(bytes, 8)),
             Type::Str { size } => Value::Str(decode_str(&bytes[..*size as usize])),
             Type::KStack => Value::Stack(cx.kernel_stack(read_uint(bytes, 8) as i64)),
+            Type::KSym => Value::Str(cx.kernel_symbol(read_uint(bytes, 8))),
+            Type::Inet => Value::Str(format_inet(read_uint(bytes, 8), &bytes[8..24])),
             Type::Tuple(fields) => {
                 let offsets = Type::field_offsets(fields);
                 Value::Tuple(
@@ -130,6 +143,8 @@ impl fmt::Display for Type {
             }
             Type::Str { size } => write!(f, "string[{size}]"),
             Type::KStack => write!(f, "kstack"),
+            Type::KSym => write!(f, "ksym"),
+            Type::Inet => write!(f, "inet"),
             Type::Ptr { pointee, .. } => write!(f, "{pointee} *"),
             Type::Tuple(fields) => {
                 write!(f, "(")?;
@@ -149,6 +164,48 @@ impl fmt::Display for Type {
 pub trait DecodeContext {
     /// Symbolized frames of a kernel stack id (`symbol+offset`), innermost first.
     fn kernel_stack(&self, id: i64) -> Vec<String>;
+
+    /// The name of the kernel symbol holding `addr`, without an offset
+    /// (`vfs_read`), or the address as bpftrace prints an unknown one.
+    fn kernel_symbol(&self, addr: u64) -> String {
+        unknown_symbol(addr)
+    }
+}
+
+/// An address no symbol holds, as bpftrace prints it (C++'s `void *`
+/// formatting: `0x…`, but `0` for null).
+pub fn unknown_symbol(addr: u64) -> String {
+    if addr == 0 {
+        "0".into()
+    } else {
+        format!("{addr:#x}")
+    }
+}
+
+/// Size of a [`Type::Inet`]: family, then 16 bytes of address.
+pub const INET_SIZE: u32 = 24;
+
+/// Address family numbers (`AF_INET`, `AF_INET6`).
+pub const AF_INET: u64 = 2;
+pub const AF_INET6: u64 = 10;
+
+/// An address as `inet_ntop(3)` writes it; an unknown family gives an empty
+/// string.
+pub fn format_inet(family: u64, addr: &[u8]) -> String {
+    match family {
+        AF_INET => std::net::Ipv4Addr::new(addr[0], addr[1], addr[2], addr[3]).to_string(),
+        AF_INET6 => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&addr[..16]);
+            // glibc writes `::a.b.c.d` for IPv4-compatible addresses, where
+            // Rust writes hex words; both write `::ffff:a.b.c.d`.
+            if a[..12].iter().all(|&b| b == 0) && (a[12] != 0 || a[13] != 0) {
+                return format!("::{}.{}.{}.{}", a[12], a[13], a[14], a[15]);
+            }
+            std::net::Ipv6Addr::from(a).to_string()
+        }
+        _ => String::new(),
+    }
 }
 
 /// A decode context for values that contain no stacks.
@@ -203,6 +260,46 @@ mod tests {
             vec![0, 8, 16]
         );
         assert_eq!(t.size(), 24);
+    }
+
+    #[test]
+    fn inet_formats_like_inet_ntop() {
+        let v4 = [127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(format_inet(AF_INET, &v4), "127.0.0.1");
+        let mut v6 = [0u8; 16];
+        assert_eq!(format_inet(AF_INET6, &v6), "::");
+        v6[15] = 1;
+        assert_eq!(format_inet(AF_INET6, &v6), "::1");
+        v6[0] = 1;
+        v6[15] = 0;
+        assert_eq!(format_inet(AF_INET6, &v6), "100::");
+        let compat = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4];
+        assert_eq!(format_inet(AF_INET6, &compat), "::1.2.3.4");
+        let mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 1, 2, 3, 4];
+        assert_eq!(format_inet(AF_INET6, &mapped), "::ffff:1.2.3.4");
+        let doc = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1];
+        assert_eq!(format_inet(AF_INET6, &doc), "2001:db8::1:0:0:1");
+        assert_eq!(format_inet(3, &v4), "");
+        let mut inet = vec![0u8; 24];
+        inet[0] = 2;
+        inet[8..12].copy_from_slice(&[10, 0, 0, 7]);
+        assert_eq!(
+            Type::Inet.decode(&inet, &NoStacks),
+            Value::Str("10.0.0.7".into())
+        );
+    }
+
+    #[test]
+    fn ksym_decodes_through_the_context() {
+        let addr = 0xffff_ffff_8100_0000u64.to_le_bytes();
+        assert_eq!(
+            Type::KSym.decode(&addr, &NoStacks),
+            Value::Str("0xffffffff81000000".into())
+        );
+        assert_eq!(
+            Type::KSym.decode(&[0; 8], &NoStacks),
+            Value::Str("0".into())
+        );
     }
 
     #[test]

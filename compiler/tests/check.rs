@@ -656,3 +656,113 @@ fn register_errors() {
     check_err!("interval:s:1 { @ = arg0; }", "arg0 is only available");
     check_err!("uprobe:/tmp/target:target { @ = arg6; }", "arg6");
 }
+
+#[test]
+fn symbol_functions() {
+    check_ok!("BEGIN { printf(\"%s\\n\", ksym(kaddr(\"vfs_read\"))); }");
+    check_ok!("BEGIN { @[ksym(kaddr(\"vfs_read\") + 4)] = count(); print(ksym(0)); }");
+    check_ok!("BEGIN { @s = ksym(kaddr(\"schedule\")); @s = ksym(1); }");
+    check_ok!("BEGIN { printf(\"%lx\\n\", kaddr(\"do_sys_openat2\")); }");
+    check_err!(
+        "BEGIN { @ = ksym(); }",
+        "ksym() takes 1 argument, but 0 were given"
+    );
+    check_err!(
+        "BEGIN { @ = ksym(1, 2); }",
+        "ksym() takes 1 argument, but 2 were given"
+    );
+    check_err!(
+        "BEGIN { @ = ksym(\"vfs_read\"); }",
+        "expected an integer, found string[9]"
+    );
+    check_err!("BEGIN { @ = kaddr(); }", "kaddr() takes 1 argument");
+    check_err!(
+        "BEGIN { @ = kaddr(1); }",
+        "kaddr() expects a string literal naming a kernel symbol"
+    );
+    let src = "BEGIN { @ = kaddr(\"vfs_raed\"); }";
+    let d = check_err!(src, "kaddr(): unknown kernel symbol `vfs_raed`");
+    assert_eq!(&src[d.span.start..d.span.end], "\"vfs_raed\"");
+    expect(d, "name", Some("did you mean `vfs_read`?"));
+    // A map holding ksyms cannot also hold integers.
+    check_err!(
+        "BEGIN { @ = ksym(1); @ = 2; }",
+        "@ is assigned a value of type int64 here, but a value of type ksym elsewhere"
+    );
+}
+
+#[test]
+fn string_functions() {
+    check_ok!("BEGIN { @ = strncmp(\"abc\", \"abd\", 2); }");
+    check_ok!("tracepoint:sched:sched_switch { @[strncmp(args.prev_comm, comm, 16)] = count(); }");
+    check_ok!("BEGIN { if (strncmp(comm, \"bash\", 4) == 0) { exit(); } }");
+    check_ok!("BEGIN { @ = strcontains(\"hello world\", \"lo w\"); }");
+    check_ok!("BEGIN { @ = strcontains(comm, \"sh\") + strcontains(comm, comm) + strcontains(comm, \"\"); }");
+    check_ok!(
+        "tracepoint:syscalls:sys_enter_openat { @ = strcontains(str(args.filename), str(args.filename)); }"
+    );
+    check_err!(
+        "BEGIN { @ = strncmp(\"a\", \"b\"); }",
+        "strncmp() takes 3 arguments, but 2 were given"
+    );
+    check_err!(
+        "BEGIN { @ = strncmp(\"a\", 1, 1); }",
+        "strncmp() expects a string, found int64"
+    );
+    check_err!(
+        "BEGIN { $n = 1; @ = strncmp(\"a\", \"b\", $n); }",
+        "strncmp() expects an integer literal as its length"
+    );
+    check_err!(
+        "BEGIN { @ = strncmp(\"a\", \"b\", -1); }",
+        "must not be negative"
+    );
+    check_err!(
+        "BEGIN { @ = strcontains(\"a\"); }",
+        "strcontains() takes 2 arguments, but 1 were given"
+    );
+    check_err!(
+        "BEGIN { @ = strcontains(pid, \"a\"); }",
+        "strcontains() expects a string, found uint64"
+    );
+    check_err!(
+        "tracepoint:syscalls:sys_enter_openat { @ = strcontains(str(args.filename, 200), str(args.filename, 200)); }",
+        "strcontains() on strings of 200 and 200 bytes needs too many comparisons",
+        Options {
+            max_strlen: 200,
+            ..Options::default()
+        }
+    );
+}
+
+#[test]
+fn ntop_and_bswap() {
+    check_ok!("BEGIN { printf(\"%s\\n\", ntop(0x0100007f)); }");
+    check_ok!("BEGIN { @[ntop(2, 0x0100007f)] = count(); print(ntop(10, 1)); }");
+    check_err!(
+        "BEGIN { @ = ntop(); }",
+        "ntop() takes 1 to 2 arguments, but 0 were given"
+    );
+    check_err!(
+        "BEGIN { @ = ntop(\"127.0.0.1\"); }",
+        "ntop() expects an integer or a 4- or 16-byte array, found string[10]"
+    );
+    check_err!(
+        "BEGIN { @ = ntop(\"a\", 1); }",
+        "expected an integer, found string[2]"
+    );
+    check_ok!("BEGIN { printf(\"%x %d\\n\", bswap((uint32)0x11223344), bswap((int16)1)); }");
+    check_ok!("BEGIN { @ = bswap(pid); @ = bswap(0x1122334455667788); }");
+    check_err!(
+        "BEGIN { @ = bswap(); }",
+        "bswap() takes 1 argument, but 0 were given"
+    );
+    check_err!(
+        "BEGIN { @ = bswap(comm); }",
+        "expected an integer, found string[16]"
+    );
+    check_err!(
+        "BEGIN { @ = bswap(ksym(1)); }",
+        "bswap() expects an integer, found ksym"
+    );
+}

@@ -416,6 +416,12 @@ impl DecodeContext for Stacks<'_> {
             .map(|ip| symbols.map_or_else(|| format!("0x{ip:x}"), |s| s.resolve(ip)))
             .collect()
     }
+    fn kernel_symbol(&self, addr: u64) -> String {
+        match KernelSymbols::shared() {
+            Ok(symbols) => symbols.name(addr),
+            Err(_) => tracelet_compiler::types::unknown_symbol(addr),
+        }
+    }
 }
 
 /// The local time formatted with strftime.

@@ -180,7 +180,7 @@ pub fn read_in_kernel(
         });
         r
     };
-    for cpu in 0..cx.cpus {
+    for cpu in 0..cx.kernel.possible_cpus() {
         cx.push(Inst::MapRead {
             map,
             key,

@@ -4,15 +4,19 @@
 
 pub mod aggregates;
 pub mod args;
+pub mod bswap;
 pub mod context;
 pub mod cpid;
 pub mod hist;
 pub mod kstack;
 pub mod lhist;
 pub mod maps;
+pub mod net;
 pub mod output;
 pub mod regs;
 pub mod str;
+pub mod strings;
+pub mod symbols;
 
 use crate::artifact::MapValue;
 use crate::diagnostic::{Diagnostic, Result, Span};
@@ -123,6 +127,12 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &regs::Func,
     &kstack::Kstack,
     &str::Str,
+    &strings::Strncmp,
+    &strings::Strcontains,
+    &symbols::Ksym,
+    &symbols::Kaddr,
+    &net::Ntop,
+    &bswap::Bswap,
     &output::Printf,
     &output::Print,
     &output::Time,

@@ -64,6 +64,16 @@ static BINARIES: &[(&str, &[&str], &[&str])] = &[
     ("/tmp/target", &["/tmp/target"], &["main", "target"]),
 ];
 
+/// Kernel text symbols the fixture knows, with made-up addresses in the
+/// kernel's text range.
+pub static KERNEL_SYMBOLS: &[(&str, u64)] = &[
+    ("do_sys_openat2", 0xffff_ffff_8166_0000),
+    ("do_syscall_64", 0xffff_ffff_8200_0000),
+    ("schedule", 0xffff_ffff_8210_0000),
+    ("vfs_read", 0xffff_ffff_816b_89f0),
+    ("vfs_write", 0xffff_ffff_816b_a000),
+];
+
 /// A fake kernel that knows only the captured tracepoints.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fixture;
@@ -104,6 +114,18 @@ impl KernelInfo for Fixture {
             .find(|(_, names, _)| names.contains(&binary))
             .map(|(path, _, _)| path.to_string())
             .ok_or_else(|| format!("no such file or library `{binary}`"))
+    }
+
+    fn kernel_symbol_address(&self, name: &str) -> Option<u64> {
+        KERNEL_SYMBOLS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, addr)| addr)
+    }
+
+    fn kernel_symbol_suggestion(&self, name: &str) -> Option<String> {
+        crate::diagnostic::did_you_mean(name, KERNEL_SYMBOLS.iter().map(|(n, _)| *n))
+            .map(str::to_string)
     }
 
     fn binary_symbols(&self, path: &str) -> Result<Vec<String>, String> {
@@ -151,6 +173,20 @@ mod tests {
         assert!(symbols.windows(2).all(|w| w[0] < w[1]));
         assert!(symbols.contains(&"getpid".to_string()));
         assert!(kernel.resolve_binary("/nope").is_err());
+    }
+
+    #[test]
+    fn kernel_symbols() {
+        let kernel = Fixture::new();
+        assert_eq!(
+            kernel.kernel_symbol_address("vfs_read"),
+            Some(0xffff_ffff_816b_89f0)
+        );
+        assert_eq!(kernel.kernel_symbol_address("vfs_raed"), None);
+        assert_eq!(
+            kernel.kernel_symbol_suggestion("vfs_raed").as_deref(),
+            Some("vfs_read")
+        );
     }
 
     #[test]

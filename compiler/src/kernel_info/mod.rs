@@ -27,4 +27,14 @@ pub trait KernelInfo: Sync {
     /// [`resolve_binary`](Self::resolve_binary) returns it), from its symbol
     /// table and dynamic symbol table, sorted and without duplicates.
     fn binary_symbols(&self, path: &str) -> Result<Vec<String>, String>;
+
+    /// The address of the kernel symbol `name` (`kaddr()`), or `None`
+    /// when the kernel has no such symbol or hides the addresses.
+    fn kernel_symbol_address(&self, name: &str) -> Option<u64>;
+
+    /// A known kernel symbol whose name is close to `name`, for a
+    /// "did you mean" hint.
+    fn kernel_symbol_suggestion(&self, _name: &str) -> Option<String> {
+        None
+    }
 }

@@ -89,7 +89,7 @@ fn compile_here(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result
     let mut lowered = None;
     for _ in 0..4 {
         let before = table.clone();
-        let result = lower_all(&instances, &mut table, options, kernel.possible_cpus())?;
+        let result = lower_all(&instances, &mut table, options, kernel)?;
         if table == before {
             lowered = Some(result);
             break;
@@ -193,13 +193,13 @@ fn lower_all(
     instances: &[Instance],
     table: &mut MapTable,
     options: &Options,
-    cpus: u32,
+    kernel: &dyn KernelInfo,
 ) -> Result<Lowered> {
     let mut events = Vec::new();
     let mut functions = Vec::new();
     for (inst, probe, _) in instances {
         let runtime = runtime_ids(table);
-        let lowerer = Lowerer::new(table, &mut events, inst, options, runtime, cpus);
+        let lowerer = Lowerer::new(table, &mut events, inst, options, runtime, kernel);
         let func = lowerer.lower_probe(probe.predicate.as_ref(), &probe.body)?;
         functions.push((inst.clone(), func));
     }

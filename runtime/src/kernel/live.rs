@@ -115,6 +115,14 @@ impl KernelInfo for LiveKernel {
     fn binary_symbols(&self, path: &str) -> Result<Vec<String>, String> {
         binary_symbols(path)
     }
+
+    fn kernel_symbol_address(&self, name: &str) -> Option<u64> {
+        super::KernelSymbols::shared().ok()?.address(name)
+    }
+
+    fn kernel_symbol_suggestion(&self, name: &str) -> Option<String> {
+        super::KernelSymbols::shared().ok()?.suggestion(name)
+    }
 }
 
 /// Where `/etc/ld.so.cache` lives.

@@ -1,15 +1,21 @@
 //! Kernel symbols from `/proc/kallsyms`, for `kstack` and `ksym`.
 
+use std::collections::HashMap;
 use std::io;
 use std::sync::OnceLock;
 
 const KALLSYMS: &str = "/proc/kallsyms";
 
-/// Kernel text symbols sorted by address.
+/// Kernel text symbols sorted by address, and every symbol by name.
 #[derive(Clone, Debug, Default)]
 pub struct KernelSymbols {
-    /// `(address, name)`, sorted by address; equal addresses keep file order.
+    /// Text symbols as `(address, name)`, sorted by address; equal addresses
+    /// keep file order.
     symbols: Vec<(u64, String)>,
+    /// Other symbols (data), found by name only.
+    others: Vec<(u64, String)>,
+    /// Name to address, built on the first [`address`](Self::address).
+    by_name: OnceLock<HashMap<String, u64>>,
 }
 
 impl KernelSymbols {
@@ -33,9 +39,43 @@ impl KernelSymbols {
     /// Parses kallsyms text (`ADDR TYPE NAME [\t[MODULE]]` lines), keeping
     /// text symbols (`t`, `T`, `w`, `W`) with a non-zero address.
     pub fn parse(text: &str) -> Self {
-        let mut symbols: Vec<(u64, String)> = text.lines().filter_map(parse_line).collect();
+        let (text_syms, others): (Vec<_>, Vec<_>) =
+            text.lines().filter_map(parse_line).partition(|s| s.0);
+        let mut symbols: Vec<(u64, String)> = text_syms.into_iter().map(|s| (s.1, s.2)).collect();
         symbols.sort_by_key(|&(addr, _)| addr);
-        KernelSymbols { symbols }
+        let others = others.into_iter().map(|s| (s.1, s.2)).collect();
+        KernelSymbols {
+            symbols,
+            others,
+            by_name: OnceLock::new(),
+        }
+    }
+
+    fn names(&self) -> &HashMap<String, u64> {
+        self.by_name.get_or_init(|| {
+            let mut map = HashMap::with_capacity(self.symbols.len() + self.others.len());
+            // The lowest address wins when a (static) name repeats.
+            for (addr, name) in self.symbols.iter().chain(&self.others) {
+                map.entry(name.clone()).or_insert(*addr);
+            }
+            map
+        })
+    }
+
+    /// The address of the symbol `name` (text or data), for `kaddr()`.
+    pub fn address(&self, name: &str) -> Option<u64> {
+        self.names().get(name).copied()
+    }
+
+    /// A symbol whose name is close to `name`, for a "did you mean" hint.
+    pub fn suggestion(&self, name: &str) -> Option<String> {
+        let limit = (name.len() / 3).max(2);
+        let near = self
+            .names()
+            .keys()
+            .filter(|n| n.len().abs_diff(name.len()) <= limit)
+            .map(String::as_str);
+        tracelet_compiler::diagnostic::did_you_mean(name, near).map(str::to_string)
     }
 
     /// How many symbols the table holds.
@@ -56,6 +96,15 @@ impl KernelSymbols {
         Some((name, ip - addr))
     }
 
+    /// The name of the symbol holding `addr` without an offset, as bpftrace's
+    /// `ksym()` prints it (`vfs_read`), or the bare address when unknown.
+    pub fn name(&self, addr: u64) -> String {
+        match self.lookup(addr) {
+            Some((name, _)) => name.to_string(),
+            None => tracelet_compiler::types::unknown_symbol(addr),
+        }
+    }
+
     /// `ip` as bpftrace prints a kernel stack frame: `name+offset` with the
     /// offset in decimal (`do_syscall_64+94`), or `0x…` when unknown.
     pub fn resolve(&self, ip: u64) -> String {
@@ -66,12 +115,14 @@ impl KernelSymbols {
     }
 }
 
-fn parse_line(line: &str) -> Option<(u64, String)> {
+/// `(is text, address, name)` of a line with a non-zero address.
+fn parse_line(line: &str) -> Option<(bool, u64, String)> {
     let mut parts = line.split_ascii_whitespace();
     let addr = u64::from_str_radix(parts.next()?, 16).ok()?;
     let kind = parts.next()?;
     let name = parts.next()?;
-    (addr != 0 && matches!(kind, "t" | "T" | "w" | "W")).then(|| (addr, name.to_string()))
+    let text = matches!(kind, "t" | "T" | "w" | "W");
+    (addr != 0).then(|| (text, addr, name.to_string()))
 }
 
 #[cfg(test)]
@@ -105,6 +156,24 @@ ffffffffc0201000 t mod_fn\t[my_module]
             KernelSymbols::default().resolve(0xffffffff81000000),
             "0xffffffff81000000"
         );
+    }
+
+    #[test]
+    fn names_and_addresses() {
+        let syms = KernelSymbols::parse(FAKE);
+        assert_eq!(syms.address("do_syscall_64"), Some(0xffffffff81000800));
+        assert_eq!(syms.address("some_data"), Some(0xffffffff82000000));
+        assert_eq!(syms.address("mod_fn"), Some(0xffffffffc0201000));
+        assert_eq!(syms.address("hidden"), None);
+        assert_eq!(syms.address("nope"), None);
+        assert_eq!(
+            syms.suggestion("do_syscall_46").as_deref(),
+            Some("do_syscall_64")
+        );
+        assert_eq!(syms.name(0xffffffff81001010), "helper");
+        assert_eq!(syms.name(0xffffffff81000800), "do_syscall_alias");
+        assert_eq!(syms.name(0x1234), "0x1234");
+        assert_eq!(syms.name(0), "0");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::Options;
 use crate::artifact::{Action, EventSpec, Field};
 use crate::diagnostic::{Diagnostic, Result};
 use crate::ir::{AluOp, Arg, CmpOp, Function, Helper, Inst, Label, MapId, Operand, Slot, VReg};
+use crate::kernel_info::KernelInfo;
 use crate::probes::ProbeInstance;
 use crate::syntax::ast::{Block, Expr, ExprKind, UnaryOp};
 use crate::types::Type;
@@ -52,8 +53,8 @@ pub struct Lowerer<'a> {
     pub options: &'a Options,
     /// Ids of the runtime's own maps, after the script maps.
     pub runtime_maps: RuntimeMapIds,
-    /// Possible CPUs of the machine: per-CPU values read in the kernel.
-    pub cpus: u32,
+    /// The kernel the script is compiled for (`kaddr()` resolves symbols).
+    pub kernel: &'a dyn KernelInfo,
     vars: HashMap<String, Var>,
     exit_label: Label,
 }
@@ -74,7 +75,7 @@ impl<'a> Lowerer<'a> {
         probe: &'a ProbeInstance,
         options: &'a Options,
         runtime_maps: RuntimeMapIds,
-        cpus: u32,
+        kernel: &'a dyn KernelInfo,
     ) -> Self {
         let mut func = Function::default();
         let exit_label = Label(0);
@@ -86,7 +87,7 @@ impl<'a> Lowerer<'a> {
             probe,
             options,
             runtime_maps,
-            cpus,
+            kernel,
             vars: HashMap::new(),
             exit_label,
         }
