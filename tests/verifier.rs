@@ -53,8 +53,14 @@ const PROGRAMS: &[&str] = &[
     // Timers and special probes together.
     "BEGIN { @b = 1; } interval:s:1 { print(@b); clear(@b); } interval:hz:10 { @h = count(); } profile:ms:10 { @p = count(); } END { @e = 1; }",
     "i:ms:100, p:hz:49 { @[probe] = count(); }",
-    // kprobes load even where they cannot attach.
+    // kprobes load even where they cannot attach; uprobes and their registers.
     "kprobe:vfs_read { @[comm] = count(); } kretprobe:vfs_read { @r = count(); }",
+    r#"kprobe:vfs_read { printf("%s %d %d %d %d %d %d\n", func, arg0, arg1, arg2, arg3, arg4, arg5); } kretprobe:vfs_read { @ = hist(retval); }"#,
+    r#"uprobe:libc:getpid { @[func, arg0] = count(); } uretprobe:libc:getpid { @r = max(retval); }"#,
+    r#"uprobe:/bin/bash:readline* { @[func] = count(); } interval:ms:1 { exit(); }"#,
+    // Functions resolved in user space or at compile time.
+    r#"BEGIN { printf("%s %s %s\n", ksym(kaddr("vfs_read")), ntop(0x0100007f), ntop(10, 1)); @[ksym(kaddr("vfs_read"))] = count(); }"#,
+    r#"BEGIN { printf("%d %d %x\n", strncmp(comm, "bash", 4), strcontains(comm, "trace"), bswap((uint32)0x11223344)); }"#,
 ];
 
 #[test]
