@@ -27,6 +27,14 @@ pub enum Type {
     /// A kernel address that prints as the name of the symbol holding it
     /// (`ksym()`); stored as the 8-byte address.
     KSym,
+    /// A user stack (`ustack`): the id of a stack-trace map entry (8 bytes,
+    /// negative when the kernel could not take the stack), then the pid whose
+    /// address space the frames belong to (8 bytes). Prints `limit` frames at
+    /// most, formatted as `mode` says.
+    UStack { mode: StackMode, limit: u32 },
+    /// A user address that prints as the name of the symbol holding it in the
+    /// process that took it (`usym()`): the address, then the pid (8 bytes each).
+    USym,
     /// An IP address that prints as text (`ntop()`): the address family (2 for
     /// IPv4, 10 for IPv6) as 8 bytes, then 16 bytes of address in network
     /// order (an IPv4 address uses the first 4).
@@ -79,6 +87,7 @@ impl Type {
             Type::Int { bits, .. } => *bits as u32 / 8,
             Type::Str { size } => *size,
             Type::KStack | Type::KSym | Type::Ptr { .. } => 8,
+            Type::UStack { .. } | Type::USym => 16,
             Type::Inet => INET_SIZE,
             Type::Tuple(fields) => {
                 let (_, end) = tuple_offsets(fields);
@@ -92,7 +101,12 @@ impl Type {
         match self {
             Type::Void | Type::Str { .. } => 1,
             Type::Int { bits, .. } => *bits as u32 / 8,
-            Type::KStack | Type::KSym | Type::Inet | Type::Ptr { .. } => 8,
+            Type::KStack
+            | Type::KSym
+            | Type::UStack { .. }
+            | Type::USym
+            | Type::Inet
+            | Type::Ptr { .. } => 8,
             Type::Tuple(fields) => fields.iter().map(Type::align).max().unwrap_or(1),
         }
     }
@@ -119,6 +133,25 @@ impl Type {
             Type::Str { size } => Value::Str(decode_str(&bytes[..*size as usize])),
             Type::KStack => Value::Stack(cx.kernel_stack(read_uint(bytes, 8) as i64)),
             Type::KSym => Value::Str(cx.kernel_symbol(read_uint(bytes, 8))),
+            Type::UStack { mode, limit } => {
+                let id = read_uint(bytes, 8) as i64;
+                let pid = read_uint(&bytes[8..], 8) as u32;
+                let frames = if id < 0 {
+                    Vec::new()
+                } else {
+                    cx.user_stack(id, pid)
+                };
+                Value::Stack(
+                    frames
+                        .iter()
+                        .take(*limit as usize)
+                        .map(|f| f.render(*mode))
+                        .collect(),
+                )
+            }
+            Type::USym => {
+                Value::Str(cx.user_symbol(read_uint(bytes, 8), read_uint(&bytes[8..], 8) as u32))
+            }
             Type::Inet => Value::Str(format_inet(read_uint(bytes, 8), &bytes[8..24])),
             Type::Tuple(fields) => {
                 let offsets = Type::field_offsets(fields);
@@ -144,6 +177,14 @@ impl fmt::Display for Type {
             Type::Str { size } => write!(f, "string[{size}]"),
             Type::KStack => write!(f, "kstack"),
             Type::KSym => write!(f, "ksym"),
+            Type::UStack { mode, limit } => {
+                if *mode == StackMode::Bpftrace && *limit == DEFAULT_STACK_LIMIT {
+                    write!(f, "ustack")
+                } else {
+                    write!(f, "ustack({}, {limit})", mode.name())
+                }
+            }
+            Type::USym => write!(f, "usym"),
             Type::Inet => write!(f, "inet"),
             Type::Ptr { pointee, .. } => write!(f, "{pointee} *"),
             Type::Tuple(fields) => {
@@ -169,6 +210,92 @@ pub trait DecodeContext {
     /// (`vfs_read`), or the address as bpftrace prints an unknown one.
     fn kernel_symbol(&self, addr: u64) -> String {
         unknown_symbol(addr)
+    }
+
+    /// The frames of a user stack id taken in process `pid`, innermost
+    /// first, symbolized against the process's mappings as far as possible.
+    fn user_stack(&self, _id: i64, _pid: u32) -> Vec<UserFrame> {
+        Vec::new()
+    }
+
+    /// The name of the symbol holding the user address `addr` in process
+    /// `pid`, without an offset, or the address as bpftrace prints an
+    /// unknown one.
+    fn user_symbol(&self, addr: u64, _pid: u32) -> String {
+        unknown_symbol(addr)
+    }
+}
+
+/// The default (and largest) number of frames a stack prints.
+pub const DEFAULT_STACK_LIMIT: u32 = 127;
+
+/// How `ustack` frames print (bpftrace's `stack_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StackMode {
+    /// `symbol+offset`, or `0x…` when unknown.
+    Bpftrace,
+    /// `address symbol+offset (module)`, addresses in hex without `0x`.
+    Perf,
+    /// The address alone, in hex without `0x`.
+    Raw,
+}
+
+impl StackMode {
+    pub fn from_name(name: &str) -> Option<StackMode> {
+        match name {
+            "bpftrace" => Some(StackMode::Bpftrace),
+            "perf" => Some(StackMode::Perf),
+            "raw" => Some(StackMode::Raw),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StackMode::Bpftrace => "bpftrace",
+            StackMode::Perf => "perf",
+            StackMode::Raw => "raw",
+        }
+    }
+}
+
+/// One frame of a user stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserFrame {
+    pub addr: u64,
+    /// The symbol holding the address and the offset into it.
+    pub symbol: Option<(String, u64)>,
+    /// The file mapped at the address.
+    pub module: Option<String>,
+}
+
+impl UserFrame {
+    /// A frame nothing is known about.
+    pub fn unknown(addr: u64) -> UserFrame {
+        UserFrame {
+            addr,
+            symbol: None,
+            module: None,
+        }
+    }
+
+    /// The frame as bpftrace v0.21 prints it in `mode`.
+    pub fn render(&self, mode: StackMode) -> String {
+        let sym = match &self.symbol {
+            Some((name, off)) => format!("{name}+{off}"),
+            None => unknown_symbol(self.addr),
+        };
+        match mode {
+            StackMode::Bpftrace => sym,
+            StackMode::Perf => {
+                let module = match (&self.symbol, &self.module) {
+                    (Some(_), Some(m)) => m.as_str(),
+                    _ => "[unknown]",
+                };
+                format!("{:x} {sym} ({module})", self.addr)
+            }
+            StackMode::Raw => format!("{:x}", self.addr),
+        }
     }
 }
 

@@ -766,3 +766,52 @@ fn ntop_and_bswap() {
         "bswap() expects an integer, found ksym"
     );
 }
+
+#[test]
+fn user_stacks_and_symbols() {
+    check_ok!("profile:hz:99 { @[ustack] = count(); }");
+    check_ok!("uprobe:/tmp/target:target { @[ustack, comm] = count(); }");
+    check_ok!("tracepoint:syscalls:sys_enter_read { @[ustack(5)] = count(); }");
+    check_ok!("kprobe:vfs_read { @[ustack(perf)] = count(); @r[ustack(raw, 3)] = count(); }");
+    check_ok!("BEGIN { print(ustack(bpftrace, 127)); @s = ustack; @s = ustack; }");
+    check_ok!(
+        "uprobe:/tmp/target:target { printf(\"%s\\n\", usym(arg0)); @[usym(arg1)] = count(); }"
+    );
+    check_err!("BEGIN { @ = ustack(foo); }", "unknown stack mode foo");
+    check_err!(
+        "BEGIN { @ = ustack(0); }",
+        "limit must be between 1 and 127"
+    );
+    check_err!(
+        "BEGIN { @ = ustack(128); }",
+        "limit must be between 1 and 127"
+    );
+    check_err!(
+        "BEGIN { @ = ustack(3, raw); }",
+        "ustack() expects ([mode,] [limit])"
+    );
+    check_err!(
+        "BEGIN { @ = ustack(perf, 1, 2); }",
+        "ustack() takes 0 to 2 arguments"
+    );
+    check_err!(
+        "BEGIN { @ = ustack; @ = ustack(perf); }",
+        "@ is assigned a value of type ustack(perf, 127) here, but a value of type ustack elsewhere"
+    );
+    check_err!(
+        "BEGIN { @ = usym(1); @ = 2; }",
+        "@ is assigned a value of type int64 here, but a value of type usym elsewhere"
+    );
+    check_err!(
+        "BEGIN { @ = usym(); }",
+        "usym() takes 1 argument, but 0 were given"
+    );
+    check_err!(
+        "BEGIN { @ = usym(\"x\"); }",
+        "expected an integer, found string"
+    );
+    check_err!(
+        "BEGIN { @ = usym(kstack); }",
+        "usym() expects an address, found kstack"
+    );
+}

@@ -6,7 +6,7 @@ use crate::attach;
 use crate::bpf_map::RawMap;
 use crate::child::Child;
 use crate::error::{Result, RuntimeError};
-use crate::kernel::KernelSymbols;
+use crate::kernel::{KernelSymbols, UserSymbols};
 use crate::output::{Output, OutputFormat};
 use crate::snapshot::ScriptMap;
 use aya::maps::{Map, MapData, RingBuf};
@@ -16,7 +16,7 @@ use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tracelet_compiler::artifact::{Action, AttachPlan, EventSpec, MapRole, STR_TRUNC_TRAILER};
-use tracelet_compiler::types::DecodeContext;
+use tracelet_compiler::types::{DecodeContext, UserFrame};
 use tracelet_compiler::value::Value;
 use tracelet_compiler::Artifact;
 
@@ -386,13 +386,41 @@ fn set_start_time(bpf: &mut Ebpf, artifact: &Artifact) -> Result<()> {
     .map_err(|e| RuntimeError::new(format!("cannot set the start time: {e}")))
 }
 
-/// Symbolizes kernel stacks from the stack-trace map.
+/// Symbolizes kernel and user stacks from the stack-trace map, and symbols.
 struct Stacks<'a> {
     bpf: &'a Ebpf,
 }
 
 impl DecodeContext for Stacks<'_> {
     fn kernel_stack(&self, id: i64) -> Vec<String> {
+        let symbols = KernelSymbols::shared().ok();
+        self.stack_addresses(id)
+            .into_iter()
+            .map(|ip| symbols.map_or_else(|| format!("0x{ip:x}"), |s| s.resolve(ip)))
+            .collect()
+    }
+    fn kernel_symbol(&self, addr: u64) -> String {
+        match KernelSymbols::shared() {
+            Ok(symbols) => symbols.name(addr),
+            Err(_) => tracelet_compiler::types::unknown_symbol(addr),
+        }
+    }
+    fn user_stack(&self, id: i64, pid: u32) -> Vec<UserFrame> {
+        let symbols = UserSymbols::shared();
+        self.stack_addresses(id)
+            .into_iter()
+            .map(|ip| symbols.frame(ip, pid))
+            .collect()
+    }
+    fn user_symbol(&self, addr: u64, pid: u32) -> String {
+        UserSymbols::shared().name(addr, pid)
+    }
+}
+
+impl Stacks<'_> {
+    /// The addresses of a stack id in `tl_stacks` (kernel and user stacks
+    /// share it), innermost first.
+    fn stack_addresses(&self, id: i64) -> Vec<u64> {
         let Some(data) = map_data(self.bpf, "tl_stacks") else {
             return Vec::new();
         };
@@ -408,19 +436,11 @@ impl DecodeContext for Stacks<'_> {
         let Ok(Some(bytes)) = raw.lookup(&(id as u32).to_le_bytes()) else {
             return Vec::new();
         };
-        let symbols = KernelSymbols::shared().ok();
         bytes
             .chunks(8)
             .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
             .take_while(|ip| *ip != 0)
-            .map(|ip| symbols.map_or_else(|| format!("0x{ip:x}"), |s| s.resolve(ip)))
             .collect()
-    }
-    fn kernel_symbol(&self, addr: u64) -> String {
-        match KernelSymbols::shared() {
-            Ok(symbols) => symbols.name(addr),
-            Err(_) => tracelet_compiler::types::unknown_symbol(addr),
-        }
     }
 }
 

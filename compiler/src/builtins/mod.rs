@@ -17,6 +17,7 @@ pub mod regs;
 pub mod str;
 pub mod strings;
 pub mod symbols;
+pub mod ustack;
 
 use crate::artifact::MapValue;
 use crate::diagnostic::{Diagnostic, Result, Span};
@@ -83,6 +84,10 @@ pub trait Builtin: Sync {
     /// What it does, with an example.
     fn doc(&self) -> &'static str;
     fn form(&self) -> Form;
+    /// A variable that may also be called with arguments (`ustack(perf, 5)`).
+    fn also_callable(&self) -> bool {
+        false
+    }
     /// Lowers a variable or function use to a value (`Type::Void` for none).
     fn lower(&self, _cx: &mut Lowerer, call: &Call) -> Result<Val> {
         Err(Diagnostic::new(
@@ -126,6 +131,8 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &regs::Retval,
     &regs::Func,
     &kstack::Kstack,
+    &ustack::Ustack,
+    &ustack::Usym,
     &str::Str,
     &strings::Strncmp,
     &strings::Strcontains,

@@ -5,11 +5,13 @@ mod live;
 mod symbols;
 mod system;
 mod tracefs;
+mod usyms;
 
 pub use live::LiveKernel;
 pub use symbols::KernelSymbols;
 pub use system::{online_cpus, parse_cpu_list, require_root};
 pub use tracefs::tracefs_root;
+pub use usyms::{ElfSymbols, UserSymbols};
 
 /// For tests that need root: `true` when running as root. Otherwise says so
 /// loudly and returns `false` (skip), or panics when `TRACELET_REQUIRE_BPF=1`.

@@ -189,7 +189,7 @@ impl Lowerer<'_> {
         form: Form,
     ) -> Result<&'static dyn builtins::Builtin> {
         match builtins::find(&name.name) {
-            Some(b) if b.form() == form => Ok(b),
+            Some(b) if b.form() == form || (form == Form::Function && b.also_callable()) => Ok(b),
             Some(b) if b.form() == Form::Aggregation => Err(Diagnostic::new(
                 "type",
                 name.span,
