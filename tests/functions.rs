@@ -133,3 +133,24 @@ fn every_function_passes_the_verifier() {
         assert_eq!(out.code, Some(0), "{program}: {}", out.stderr);
     }
 }
+
+#[test]
+fn join_prints_an_argv() {
+    require_bpf!();
+    // The workload execs /bin/echo with arguments; join() prints its argv.
+    let workload = common::Workload::new("exec /bin/echo alpha 'beta gamma' delta");
+    let program = format!(
+        "tracepoint:syscalls:sys_enter_execve /pid == {}/ {{ join(args.argv); join(args.argv, \",\"); exit(); }}",
+        workload.pid()
+    );
+    let mut t = common::Running::spawn(&["-q", "-e", &program]);
+    t.wait_attached(common::TIMEOUT);
+    workload.release_and_wait(common::TIMEOUT);
+    let out = t.finish(common::TIMEOUT);
+    out.assert_ok();
+    assert_eq!(
+        out.stdout_clean(),
+        "/bin/echo alpha beta gamma delta\n/bin/echo,alpha,beta gamma,delta\n\n\n",
+        "{out}"
+    );
+}

@@ -59,6 +59,7 @@ const PROGRAMS: &[&str] = &[
     r#"uprobe:libc:getpid { @[func, arg0] = count(); } uretprobe:libc:getpid { @r = max(retval); }"#,
     r#"uprobe:/bin/bash:readline* { @[func] = count(); } interval:ms:1 { exit(); }"#,
     // Functions resolved in user space or at compile time.
+    r#"tracepoint:syscalls:sys_enter_openat { join(args.filename); join(args.filename, "-"); }"#,
     r#"BEGIN { printf("%s %s %s\n", ksym(kaddr("vfs_read")), ntop(0x0100007f), ntop(10, 1)); @[ksym(kaddr("vfs_read"))] = count(); }"#,
     r#"BEGIN { printf("%d %d %x\n", strncmp(comm, "bash", 4), strcontains(comm, "trace"), bswap((uint32)0x11223344)); }"#,
 ];

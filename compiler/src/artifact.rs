@@ -230,6 +230,8 @@ pub struct Field {
 pub enum Action {
     /// `printf(fmt, args…)`
     Printf(Format),
+    /// `join(argv, sep)`: the record's first field counts the strings that follow.
+    Join { separator: String },
     /// `time(fmt)`: local wall-clock time through strftime.
     Time(String),
     /// `print(@m)`: print a map (by index into `maps`) as it is now.

@@ -815,3 +815,16 @@ fn user_stacks_and_symbols() {
         "usym() expects an address, found kstack"
     );
 }
+
+#[test]
+fn join_argv() {
+    check_ok!("tracepoint:syscalls:sys_enter_openat { join(args.filename); }");
+    check_ok!(r#"uprobe:/bin/bash:readline { join(arg0, ","); }"#);
+    let d = check_err!(
+        "BEGIN { join(1, comm); }",
+        "separator must be a string literal"
+    );
+    expect(d, "type", None);
+    let d = check_err!("BEGIN { join(comm); }", "expected an integer");
+    expect(d, "type", None);
+}

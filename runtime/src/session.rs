@@ -7,7 +7,7 @@ use crate::bpf_map::RawMap;
 use crate::child::Child;
 use crate::error::{Result, RuntimeError};
 use crate::kernel::{KernelSymbols, UserSymbols};
-use crate::output::{Output, OutputFormat};
+use crate::output::{Message, Output, OutputFormat};
 use crate::snapshot::ScriptMap;
 use aya::maps::{Map, MapData, RingBuf};
 use aya::{Ebpf, EbpfLoader};
@@ -254,6 +254,10 @@ impl Session<'_> {
                 let text = format.render(&args);
                 self.io(|o| o.printf(&text))
             }
+            Action::Join { separator } => {
+                let text = join_text(&args, separator);
+                self.io(|o| o.message(Message::Join, &text))
+            }
             Action::Time(fmt) => {
                 let text = local_time(fmt);
                 self.io(|o| o.time(&text))
@@ -442,6 +446,16 @@ impl Stacks<'_> {
             .take_while(|ip| *ip != 0)
             .collect()
     }
+}
+
+/// `join()`'s record: a count, then that many strings, joined by `separator`.
+fn join_text(args: &[Value], separator: &str) -> String {
+    let count = match args.first() {
+        Some(Value::UInt(n)) => *n as usize,
+        _ => 0,
+    };
+    let words: Vec<String> = args.iter().skip(1).take(count).map(Value::text).collect();
+    words.join(separator)
 }
 
 /// The local time formatted with strftime.

@@ -8,6 +8,7 @@ pub mod bswap;
 pub mod context;
 pub mod cpid;
 pub mod hist;
+pub mod join;
 pub mod kstack;
 pub mod lhist;
 pub mod maps;
@@ -141,6 +142,7 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &net::Ntop,
     &bswap::Bswap,
     &output::Printf,
+    &join::Join,
     &output::Print,
     &output::Time,
     &output::Exit,
@@ -205,6 +207,10 @@ pub mod helpers {
     pub const GET_CURRENT_CGROUP_ID: Helper = Helper {
         id: 80,
         name: "get_current_cgroup_id",
+    };
+    pub const PROBE_READ_USER: Helper = Helper {
+        id: 112,
+        name: "probe_read_user",
     };
     pub const PROBE_READ_KERNEL: Helper = Helper {
         id: 113,

@@ -54,13 +54,7 @@ impl Builtin for Str {
                 Ok(Val::Mem(slot, Type::Str { size }))
             }
             Val::Reg(r, ty) if ty.is_scalar() => {
-                // A register holds a plain integer: it points into the
-                // probe's address space (user memory in uprobes).
-                let space = match (&ty, super::regs::register_space(cx)) {
-                    (Type::Ptr { .. }, _) | (_, None) => super::args::pointer_space(&ty, cx),
-                    (_, Some(space)) => space,
-                };
-                let helper = match space {
+                let helper = match address_space(&ty, cx) {
                     AddrSpace::User => PROBE_READ_USER_STR,
                     AddrSpace::Kernel => PROBE_READ_KERNEL_STR,
                 };
@@ -78,5 +72,15 @@ impl Builtin for Str {
                 format!("str() expects a pointer or a string, found {}", v.ty()),
             )),
         }
+    }
+}
+
+/// Where a pointer of type `ty` points: a typed pointer knows; a plain
+/// integer points into the probe's address space (user memory in uprobes and
+/// syscall tracepoints, kernel memory elsewhere).
+pub fn address_space(ty: &Type, cx: &Lowerer) -> AddrSpace {
+    match (ty, super::regs::register_space(cx)) {
+        (Type::Ptr { .. }, _) | (_, None) => super::args::pointer_space(ty, cx),
+        (_, Some(space)) => space,
     }
 }
