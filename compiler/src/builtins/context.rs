@@ -2,8 +2,6 @@
 //! cgroup rand curtask comm probe`.
 
 use super::helpers::*;
-use super::{Builtin, Call, Form};
-use crate::diagnostic::Result;
 use crate::ir::{AluOp, Arg, Helper, Inst, Operand};
 use crate::sema::lower::{Lowerer, Val};
 use crate::types::Type;
@@ -11,21 +9,9 @@ use crate::types::Type;
 /// A builtin variable computed by one helper call, then shifted and masked.
 macro_rules! helper_variable {
     ($ty:ident, $name:literal, $doc:literal, $helper:expr, $shift:expr, $mask32:expr) => {
-        pub struct $ty;
-        impl Builtin for $ty {
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn doc(&self) -> &'static str {
-                $doc
-            }
-            fn form(&self) -> Form {
-                Form::Variable
-            }
-            fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
-                Ok(helper_value(cx, $helper, $shift, $mask32))
-            }
-        }
+        super::variable!($ty, $name, $doc, |cx, _call| {
+            Ok(helper_value(cx, $helper, $shift, $mask32))
+        });
     };
 }
 
@@ -113,20 +99,11 @@ helper_variable!(
     false
 );
 
-/// `elapsed`: nanoseconds since tracelet started.
-pub struct Elapsed;
-
-impl Builtin for Elapsed {
-    fn name(&self) -> &'static str {
-        "elapsed"
-    }
-    fn doc(&self) -> &'static str {
-        "elapsed: nanoseconds since the run started, e.g. printf(\"%d\\n\", elapsed / 1000000)"
-    }
-    fn form(&self) -> Form {
-        Form::Variable
-    }
-    fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
+super::variable!(
+    Elapsed,
+    "elapsed",
+    "elapsed: nanoseconds since the run started, e.g. printf(\"%d\\n\", elapsed / 1000000)",
+    |cx, _call| {
         let now = cx.call(KTIME_GET_NS, vec![], Type::U64);
         let key = cx.zeroed_slot(8);
         let start = cx.slot(8);
@@ -146,27 +123,16 @@ impl Builtin for Elapsed {
             offset: 0,
             size: 8,
         });
-        Ok(Val::Reg(
-            cx.alu(AluOp::Sub, now, Operand::Reg(s), Type::U64),
-            Type::U64,
-        ))
+        let elapsed = cx.alu(AluOp::Sub, now, Operand::Reg(s), Type::U64);
+        Ok(Val::Reg(elapsed, Type::U64))
     }
-}
+);
 
-/// `comm`: the current thread's name.
-pub struct Comm;
-
-impl Builtin for Comm {
-    fn name(&self) -> &'static str {
-        "comm"
-    }
-    fn doc(&self) -> &'static str {
-        "comm: the current thread name (16 bytes), e.g. @[comm] = count()"
-    }
-    fn form(&self) -> Form {
-        Form::Variable
-    }
-    fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
+super::variable!(
+    Comm,
+    "comm",
+    "comm: the current thread name (16 bytes), e.g. @[comm] = count()",
+    |cx, _call| {
         let slot = cx.zeroed_slot(16);
         cx.push(Inst::Call {
             dst: None,
@@ -175,23 +141,14 @@ impl Builtin for Comm {
         });
         Ok(Val::Mem(slot, Type::Str { size: 16 }))
     }
-}
+);
 
-/// `probe`: the full name of the probe that fired.
-pub struct Probe;
-
-impl Builtin for Probe {
-    fn name(&self) -> &'static str {
-        "probe"
-    }
-    fn doc(&self) -> &'static str {
-        "probe: the name of the probe that fired, e.g. @[probe] = count()"
-    }
-    fn form(&self) -> Form {
-        Form::Variable
-    }
-    fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
+super::variable!(
+    Probe,
+    "probe",
+    "probe: the name of the probe that fired, e.g. @[probe] = count()",
+    |cx, _call| {
         let name = cx.probe.name.clone();
         Ok(cx.string_literal(name.as_bytes()))
     }
-}
+);

@@ -79,6 +79,31 @@ pub struct Aggregate {
     pub init: Vec<(u32, Operand)>,
 }
 
+/// Declares a builtin variable: a unit struct implementing [`Builtin`] with
+/// `Form::Variable`, whose `lower` is `$body`.
+macro_rules! variable {
+    ($ty:ident, $name:literal, $doc:literal, |$cx:ident, $call:ident| $body:block) => {
+        pub struct $ty;
+        impl $crate::builtins::Builtin for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn doc(&self) -> &'static str {
+                $doc
+            }
+            fn form(&self) -> $crate::builtins::Form {
+                $crate::builtins::Form::Variable
+            }
+            fn lower(
+                &self,
+                $cx: &mut $crate::sema::lower::Lowerer,
+                $call: &$crate::builtins::Call,
+            ) -> $crate::diagnostic::Result<$crate::sema::lower::Val> $body
+        }
+    };
+}
+pub(crate) use variable;
+
 /// A builtin variable or function.
 pub trait Builtin: Sync {
     fn name(&self) -> &'static str;

@@ -67,33 +67,21 @@ pub fn register_space(cx: &Lowerer) -> Option<AddrSpace> {
 
 macro_rules! arg_builtin {
     ($ty:ident, $name:literal, $offset:expr, $doc:literal) => {
-        pub struct $ty;
-        impl Builtin for $ty {
-            fn name(&self) -> &'static str {
-                $name
+        super::variable!($ty, $name, $doc, |cx, call| {
+            let (ret, _) = regs(cx, $name, call.span)?;
+            if ret {
+                return Err(Diagnostic::new(
+                    "type",
+                    call.span,
+                    format!(
+                        "{} is only available in uprobe and kprobe probes, not in {}",
+                        $name, cx.probe.name
+                    ),
+                )
+                .with_help("a return probe has only `retval`"));
             }
-            fn doc(&self) -> &'static str {
-                $doc
-            }
-            fn form(&self) -> Form {
-                Form::Variable
-            }
-            fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
-                let (ret, _) = regs(cx, $name, call.span)?;
-                if ret {
-                    return Err(Diagnostic::new(
-                        "type",
-                        call.span,
-                        format!(
-                            "{} is only available in uprobe and kprobe probes, not in {}",
-                            $name, cx.probe.name
-                        ),
-                    )
-                    .with_help("a return probe has only `retval`"));
-                }
-                Ok(register(cx, $offset))
-            }
-        }
+            Ok(register(cx, $offset))
+        });
     };
 }
 
