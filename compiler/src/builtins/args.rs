@@ -1,7 +1,7 @@
 //! `args`: the typed arguments of a tracepoint, read from its context as laid
 //! out by the tracefs `format` file (`args.f` and `args->f`).
 
-use super::helpers::{PROBE_READ_KERNEL, PROBE_READ_KERNEL_STR};
+use super::helpers::PROBE_READ_KERNEL_STR;
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{did_you_mean, Diagnostic, Result};
 use crate::ir::{AluOp, Arg, Inst, Operand};
@@ -95,16 +95,7 @@ pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
         }
         FieldKind::CharArray { len } => {
             let slot = cx.zeroed_slot(len);
-            let off = cx.constant(f.offset as i64, Type::U64);
-            cx.push(Inst::Call {
-                dst: None,
-                helper: PROBE_READ_KERNEL,
-                args: vec![
-                    Arg::SlotAddr(slot, 0),
-                    Arg::Imm(len as i64),
-                    Arg::CtxPlus(off),
-                ],
-            });
+            cx.copy_from_ctx(slot, 0, f.offset, len);
             Ok(Val::Mem(slot, Type::Str { size: len }))
         }
         FieldKind::DataLocString => {

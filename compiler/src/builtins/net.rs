@@ -1,10 +1,9 @@
 //! `ntop([af,] addr)`: an IPv4 or IPv6 address as text, formatted in user
 //! space. The value is a [`Type::Inet`]: the family, then the address bytes.
 
-use super::helpers::PROBE_READ_KERNEL;
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Diagnostic, Result};
-use crate::ir::{Arg, Inst, Operand};
+use crate::ir::{Inst, Operand};
 use crate::kernel_info::FieldKind;
 use crate::probes::ProbeContext;
 use crate::sema::lower::{Lowerer, Val};
@@ -42,16 +41,7 @@ impl Builtin for Ntop {
         let slot = cx.zeroed_slot(INET_SIZE);
         let default_family = match array_field(cx, addr)? {
             Some((offset, size)) => {
-                let off = cx.constant(offset as i64, Type::U64);
-                cx.push(Inst::Call {
-                    dst: None,
-                    helper: PROBE_READ_KERNEL,
-                    args: vec![
-                        Arg::SlotAddr(slot, 8),
-                        Arg::Imm(size as i64),
-                        Arg::CtxPlus(off),
-                    ],
-                });
+                cx.copy_from_ctx(slot, 8, offset, size);
                 if size == 16 {
                     AF_INET6
                 } else {

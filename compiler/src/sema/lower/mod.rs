@@ -168,6 +168,21 @@ impl<'a> Lowerer<'a> {
         r
     }
 
+    /// Copies `len` bytes of the probe's context at `ctx_offset` (a tracepoint
+    /// record field) into `slot` at `at`.
+    pub fn copy_from_ctx(&mut self, slot: Slot, at: u32, ctx_offset: u32, len: u32) {
+        let off = self.constant(ctx_offset as i64, Type::U64);
+        self.push(Inst::Call {
+            dst: None,
+            helper: crate::builtins::helpers::PROBE_READ_KERNEL,
+            args: vec![
+                Arg::SlotAddr(slot, at),
+                Arg::Imm(len as i64),
+                Arg::CtxPlus(off),
+            ],
+        });
+    }
+
     /// Leaves the probe (after `exit()` or `return`).
     pub fn leave(&mut self) {
         self.push(Inst::Jump(self.exit_label));
