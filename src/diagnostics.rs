@@ -17,16 +17,24 @@ pub fn report(src: &Source, d: &Diagnostic) {
         m = m.with_help(help.clone());
     }
     if d.span != Span::default() || !src.text.is_empty() {
-        let len = d.span.end.saturating_sub(d.span.start).max(1);
-        let start = d.span.start.min(src.text.len().saturating_sub(1));
-        m = m.with_label(LabeledSpan::new(
-            d.label.clone().or(Some("here".into())),
-            start,
-            len.min(src.text.len().saturating_sub(start).max(1)),
-        ));
+        m = m.with_label(label(src, d.span, d.label.clone().unwrap_or("here".into())));
+        for other in &d.related {
+            m = m.with_label(label(src, other.span, other.label.clone()));
+        }
     }
     let report = Report::new(m).with_source_code(NamedSource::new(&src.name, src.text.clone()));
     eprintln!("{report:?}");
+}
+
+/// A label on `span`, clamped to the source.
+fn label(src: &Source, span: Span, text: String) -> LabeledSpan {
+    let len = span.end.saturating_sub(span.start).max(1);
+    let start = span.start.min(src.text.len().saturating_sub(1));
+    LabeledSpan::new(
+        Some(text),
+        start,
+        len.min(src.text.len().saturating_sub(start).max(1)),
+    )
 }
 
 /// Prints an error that has no source location.

@@ -9,7 +9,7 @@ use clap::Parser;
 use cli::{options_from_env, read_source, Cli, Format, Stage};
 use diagnostics::{report, report_plain};
 use std::process::ExitCode;
-use tracelet_compiler::{compile, Diagnostic};
+use tracelet_compiler::{compile_stages, Code, Diagnostic, Diagnostics};
 use tracelet_runtime::kernel::LiveKernel;
 use tracelet_runtime::output::OutputFormat;
 use tracelet_runtime::RunOptions;
@@ -41,9 +41,9 @@ fn run(cli: Cli) -> Result<(), ()> {
     let src = read_source(&cli)?;
     let mut options = options_from_env()?;
     options.positional = cli.params().to_vec();
-    let fail = |d: Diagnostic| report(&src, &d);
+    let fail = |ds: Diagnostics| ds.0.iter().for_each(|d| report(&src, d));
     if let Some(Stage::Ast) = cli.dump {
-        let ast = tracelet_compiler::syntax::parse(&src.text).map_err(fail)?;
+        let ast = tracelet_compiler::syntax::parse(&src.text).map_err(|d| fail(d.into()))?;
         print_stdout(&dump::ast(&ast));
         return Ok(());
     }
@@ -90,7 +90,7 @@ fn run(cli: Cli) -> Result<(), ()> {
         }
         None => None,
     };
-    let compiled = compile(&src.text, kernel.as_ref(), &options).map_err(fail)?;
+    let compiled = compile_stages(&src.text, kernel.as_ref(), &options).map_err(fail)?;
     if let Some(stage) = cli.dump {
         print_stdout(&dump::stage(&compiled, stage));
         return Ok(());
@@ -105,7 +105,7 @@ fn run(cli: Cli) -> Result<(), ()> {
         });
         match span {
             Some(span) => {
-                let mut d = Diagnostic::new("kernel", span, e.message.clone());
+                let mut d = Diagnostic::new(Code::Kernel, span, e.message.clone());
                 d.help = e.help.clone();
                 report(&src, &d);
             }

@@ -21,27 +21,85 @@ impl Span {
     }
 }
 
+/// The class of a diagnostic, shown as `tracelet::<class>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// The text does not parse.
+    Syntax,
+    /// A value is used where its type does not fit, or a call has the wrong arguments.
+    Type,
+    /// An unknown variable, builtin, map or field.
+    Name,
+    /// An attach point that does not exist or cannot be expanded.
+    Probe,
+    /// A printf-style format string that does not match its arguments.
+    Format,
+    /// The kernel refused something (probe formats, symbols, attaching).
+    Kernel,
+    /// The program exceeds what eBPF allows (stack, sizes).
+    Codegen,
+}
+
+impl Code {
+    /// The stable machine-readable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Syntax => "syntax",
+            Code::Type => "type",
+            Code::Name => "name",
+            Code::Probe => "probe",
+            Code::Format => "format",
+            Code::Kernel => "kernel",
+            Code::Codegen => "codegen",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A further place a diagnostic points at, e.g. "first used here".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secondary {
+    pub span: Span,
+    pub label: String,
+}
+
 /// One error (or warning) about the program, pointing at its source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// Stable machine-readable class, e.g. `syntax`, `type`, `probe`, `verifier`.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub span: Span,
     /// Text shown under the underlined span.
     pub label: Option<String>,
+    /// Other places that explain this one.
+    pub related: Vec<Secondary>,
     pub help: Option<String>,
 }
 
 impl Diagnostic {
-    pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
             message: message.into(),
             span,
             label: None,
+            related: Vec::new(),
             help: None,
         }
+    }
+
+    /// Points also at `span`, labelled.
+    pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push(Secondary {
+            span,
+            label: label.into(),
+        });
+        self
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
@@ -65,6 +123,68 @@ impl std::error::Error for Diagnostic {}
 
 /// Result type of every compiler phase.
 pub type Result<T> = std::result::Result<T, Diagnostic>;
+
+/// Every error of a program, in source order; never empty when returned as an error.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// Keeps the error of `r`, if any, and returns its value.
+    pub fn take<T>(&mut self, r: Result<T>) -> Option<T> {
+        r.map_err(|d| self.0.push(d)).ok()
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(v)` when nothing was collected, else every diagnostic sorted by position.
+    pub fn finish<T>(mut self, v: T) -> std::result::Result<T, Diagnostics> {
+        if self.0.is_empty() {
+            return Ok(v);
+        }
+        self.0.sort_by_key(|d| (d.span.start, d.span.end));
+        self.0.dedup();
+        Err(self)
+    }
+
+    /// The first diagnostic (source order).
+    pub fn first(&self) -> Option<&Diagnostic> {
+        self.0.first()
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
 
 /// The candidate closest to `name` by edit distance, if it is close enough to be a typo.
 pub fn did_you_mean<'a>(

@@ -17,6 +17,6 @@ pub mod types;
 pub mod value;
 
 pub use artifact::Artifact;
-pub use diagnostic::{Diagnostic, Span};
+pub use diagnostic::{Code, Diagnostic, Diagnostics, Span};
 pub use kernel_info::KernelInfo;
-pub use sema::{compile, Compiled, Options};
+pub use sema::{compile, compile_stages, Compiled, Options};

@@ -2,7 +2,16 @@
 //! kernel, or fails with one diagnostic whose class, message and span we check.
 
 use tracelet_compiler::kernel_info::fixture::Fixture;
-use tracelet_compiler::{compile, Diagnostic, Options};
+use tracelet_compiler::{Diagnostic, Options};
+
+/// Compiles with every stage kept; the error is the first diagnostic.
+fn compile(
+    src: &str,
+    kernel: &dyn tracelet_compiler::KernelInfo,
+    options: &Options,
+) -> Result<tracelet_compiler::Compiled, tracelet_compiler::Diagnostic> {
+    tracelet_compiler::compile_stages(src, kernel, options).map_err(|ds| ds.0[0].clone())
+}
 
 /// Every diagnostic class the compiler reports.
 const CODES: &[&str] = &["syntax", "name", "type", "probe", "format", "codegen"];
@@ -33,7 +42,7 @@ fn err_with(src: &str, needle: &str, options: &Options) -> Diagnostic {
         d.message
     );
     assert!(
-        CODES.contains(&d.code),
+        CODES.contains(&d.code.as_str()),
         "`{src}`: unknown diagnostic class `{}`",
         d.code
     );
@@ -67,7 +76,7 @@ macro_rules! check_err {
 /// Asserts the diagnostic's class and that its help contains `help`.
 #[track_caller]
 fn expect(d: Diagnostic, code: &str, help: Option<&str>) {
-    assert_eq!(d.code, code, "class of `{}`", d.message);
+    assert_eq!(d.code.as_str(), code, "class of `{}`", d.message);
     match help {
         Some(h) => {
             let got = d.help.as_deref().unwrap_or("");
@@ -827,4 +836,21 @@ fn join_argv() {
     expect(d, "type", None);
     let d = check_err!("BEGIN { join(comm); }", "expected an integer");
     expect(d, "type", None);
+}
+
+#[test]
+fn errors_of_every_probe_are_collected_with_secondary_labels() {
+    let src = "BEGIN { @x = 1; } BEGIN { @x = \"s\"; } END { $y + 1; }";
+    let ds = tracelet_compiler::compile_stages(src, &Fixture::new(), &Options::default())
+        .expect_err("two errors");
+    let messages: Vec<&str> = ds.0.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(ds.0.len(), 2, "{messages:?}");
+    assert!(messages[0].contains("@x is assigned"), "{messages:?}");
+    assert!(
+        messages[1].contains("undefined variable $y"),
+        "{messages:?}"
+    );
+    let first = &ds.0[0].related[0];
+    assert_eq!(&src[first.span.start..first.span.end], "1");
+    assert_eq!(first.label, "first assigned here");
 }

@@ -2,7 +2,16 @@
 
 use std::fmt::Write;
 use tracelet_compiler::kernel_info::fixture::Fixture;
-use tracelet_compiler::{compile, Compiled, Options};
+use tracelet_compiler::{Compiled, Options};
+
+/// Compiles with every stage kept; the error is the first diagnostic.
+fn compile(
+    src: &str,
+    kernel: &dyn tracelet_compiler::KernelInfo,
+    options: &Options,
+) -> Result<tracelet_compiler::Compiled, tracelet_compiler::Diagnostic> {
+    tracelet_compiler::compile_stages(src, kernel, options).map_err(|ds| ds.0[0].clone())
+}
 
 fn compiled(src: &str) -> Compiled {
     compile(src, &Fixture::new(), &Options::default())

@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use tracelet_compiler::kernel_info::fixture::Fixture;
-use tracelet_compiler::{compile, Options};
+use tracelet_compiler::{compile_stages as compile, Options};
 
 const VALID: &[&str] = &[
     "tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }",
@@ -155,13 +155,16 @@ fn survives(src: &str, options: &Options) {
     let result = catch_unwind(AssertUnwindSafe(|| compile(src, &Fixture::new(), options)));
     let compiled = match result {
         Ok(Ok(c)) => c,
-        Ok(Err(d)) => {
-            assert!(
-                d.span.start <= d.span.end && d.span.end <= src.len(),
-                "{src:?}: span {:?} outside the source ({})",
-                d.span,
-                d.message
-            );
+        Ok(Err(ds)) => {
+            assert!(!ds.is_empty(), "{src:?}: an error without diagnostics");
+            for d in ds {
+                assert!(
+                    d.span.start <= d.span.end && d.span.end <= src.len(),
+                    "{src:?}: span {:?} outside the source ({})",
+                    d.span,
+                    d.message
+                );
+            }
             return;
         }
         Err(_) => panic!("compile panicked on {src:?}"),
@@ -214,7 +217,7 @@ fn all_survive<'a>(programs: impl IntoIterator<Item = &'a str>, options: &Option
 fn valid_programs_compile_and_relocate() {
     for src in VALID {
         let c = compile(src, &Fixture::new(), &Options::default())
-            .unwrap_or_else(|d| panic!("{src}: {}", d.message));
+            .unwrap_or_else(|d| panic!("{src}: {d}"));
         assert!(!c.programs.is_empty());
         survives(src, &Options::default());
     }

@@ -4,7 +4,7 @@
 
 use super::{Aggregate, Builtin, Call, Form};
 use crate::artifact::MapValue;
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{AggOp, AluOp, CmpOp, Inst, MapId, Operand, Slot, VReg};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::MapRef;
@@ -158,7 +158,7 @@ pub fn read_in_kernel(
         MapValue::Sum { signed: true } | MapValue::Min | MapValue::Max | MapValue::Avg => Type::I64,
         _ => {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 at.span,
                 format!(
                     "{} is a histogram or stats map, which can only be printed",

@@ -3,7 +3,7 @@
 
 use super::helpers::PROBE_READ_KERNEL_STR;
 use super::{Builtin, Call, Form};
-use crate::diagnostic::{did_you_mean, Diagnostic, Result};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::ir::{AluOp, Arg, Inst, Operand};
 use crate::kernel_info::{FieldKind, TracepointField};
 use crate::probes::ProbeContext;
@@ -24,10 +24,12 @@ impl Builtin for Args {
         Form::Variable
     }
     fn lower(&self, _: &mut Lowerer, call: &Call) -> Result<Val> {
-        Err(
-            Diagnostic::new("type", call.span, "`args` can only be used with a field")
-                .with_help("write args.FIELD, e.g. args.filename"),
+        Err(Diagnostic::new(
+            Code::Type,
+            call.span,
+            "`args` can only be used with a field",
         )
+        .with_help("write args.FIELD, e.g. args.filename"))
     }
 }
 
@@ -35,7 +37,7 @@ impl Builtin for Args {
 pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
     let ProbeContext::Tracepoint { format, space } = &cx.probe.context else {
         return Err(Diagnostic::new(
-            "type",
+            Code::Type,
             name.span,
             format!(
                 "`args` is only available in tracepoint probes, not in {}",
@@ -46,7 +48,7 @@ pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
     let space = *space;
     let Some(f) = format.fields.iter().find(|f| f.name == name.name).cloned() else {
         let d = Diagnostic::new(
-            "name",
+            Code::Name,
             name.span,
             format!("{} has no argument `{}`", cx.probe.name, name.name),
         );
@@ -120,7 +122,7 @@ pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
             Ok(Val::Mem(slot, Type::Str { size }))
         }
         FieldKind::Unsupported => Err(Diagnostic::new(
-            "type",
+            Code::Type,
             name.span,
             format!(
                 "argument `{}` has type `{}`, which tracelet cannot read yet",

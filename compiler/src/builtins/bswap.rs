@@ -2,7 +2,7 @@
 //! or 64 bits), keeping its type. Built from shifts and masks.
 
 use super::{Builtin, Call, Form};
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{AluOp, Inst, Operand};
 use crate::sema::lower::{Lowerer, Val};
 use crate::types::Type;
@@ -24,7 +24,7 @@ impl Builtin for Bswap {
         let (x, ty) = cx.scalar(&call.args[0])?;
         let Type::Int { bits, signed } = ty else {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.args[0].span,
                 format!("bswap() expects an integer, found {ty}"),
             ));

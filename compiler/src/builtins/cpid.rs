@@ -3,7 +3,7 @@
 //! and is compiled in as a constant ([`crate::Options::cpid`]).
 
 use super::{Builtin, Call, Form};
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::sema::lower::{Lowerer, Val};
 use crate::types::Type;
 
@@ -23,7 +23,7 @@ impl Builtin for Cpid {
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
         let Some(pid) = cx.options.cpid else {
             let mut d = Diagnostic::new(
-                "type",
+                Code::Type,
                 call.span,
                 "cpid cannot be used without child command",
             );
@@ -37,12 +37,15 @@ impl Builtin for Cpid {
 #[cfg(test)]
 mod tests {
     use crate::kernel_info::fixture::Fixture;
-    use crate::{compile, Options};
+    use crate::{compile_stages as compile, Options};
 
     #[test]
     fn cpid_without_a_child_is_an_error() {
         let src = r#"BEGIN { printf("%d\n", cpid); }"#;
-        let err = compile(src, &Fixture::new(), &Options::default()).unwrap_err();
+        let err = compile(src, &Fixture::new(), &Options::default())
+            .unwrap_err()
+            .0
+            .remove(0);
         assert_eq!(err.message, "cpid cannot be used without child command");
         assert_eq!(&src[err.span.start..err.span.end], "cpid");
     }

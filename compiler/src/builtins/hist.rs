@@ -5,7 +5,7 @@
 
 use super::{Aggregate, Builtin, Call, Form};
 use crate::artifact::MapValue;
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{AggOp, AluOp, CmpOp, Inst, Operand, VReg};
 use crate::sema::lower::Lowerer;
 use crate::types::Type;
@@ -32,7 +32,7 @@ impl Builtin for Hist {
                 let b = cx.const_int(e)?;
                 if !(0..=5).contains(&b) {
                     return Err(Diagnostic::new(
-                        "type",
+                        Code::Type,
                         e.span,
                         "hist() bits must be between 0 and 5",
                     ));

@@ -7,7 +7,7 @@ use super::helpers::{
 };
 use super::{Builtin, Call, Form};
 use crate::artifact::Action;
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{AluOp, Arg, CmpOp, Inst, Operand};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::ExprKind;
@@ -35,7 +35,7 @@ impl Builtin for Join {
             Some(ExprKind::Str(s)) => String::from_utf8_lossy(s).into_owned(),
             Some(_) => {
                 return Err(Diagnostic::new(
-                    "type",
+                    Code::Type,
                     call.args[1].span,
                     "join()'s separator must be a string literal",
                 ))

@@ -3,7 +3,7 @@
 
 use super::{Aggregate, Builtin, Call, Form};
 use crate::artifact::MapValue;
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{AggOp, AluOp, CmpOp, Inst, Operand};
 use crate::sema::lower::Lowerer;
 use crate::types::Type;
@@ -31,7 +31,7 @@ impl Builtin for Lhist {
         );
         if min < 0 || max <= min || step < 1 {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.span,
                 "lhist() needs 0 <= min < max and step >= 1",
             ));
@@ -39,7 +39,7 @@ impl Builtin for Lhist {
         let buckets = (max - min) / step;
         if !(1..=1000).contains(&buckets) {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.span,
                 "lhist() must have between 1 and 1000 buckets",
             ));

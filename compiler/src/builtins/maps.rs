@@ -3,7 +3,7 @@
 
 use super::{Builtin, Call, Form};
 use crate::artifact::Action;
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::Inst;
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::ExprKind;
@@ -25,7 +25,7 @@ impl Builtin for Delete {
         let arg = &call.args[0];
         let ExprKind::Map(m) = &arg.kind else {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 arg.span,
                 "delete() expects a map element such as @m[k]",
             ));
@@ -33,7 +33,7 @@ impl Builtin for Delete {
         if matches!(cx.maps.get(&m.name).and_then(|i| i.value.as_ref()), Some(v) if v.has_bucket_key())
         {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 arg.span,
                 "delete() of one histogram key is not supported yet",
             )

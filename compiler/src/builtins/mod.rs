@@ -21,7 +21,7 @@ pub mod symbols;
 pub mod ustack;
 
 use crate::artifact::MapValue;
-use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::ir::{AggOp, Helper, Operand, VReg};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::Expr;
@@ -56,7 +56,7 @@ impl Call<'_> {
             };
             let s = if max == 1 { "" } else { "s" };
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 self.span,
                 format!(
                     "{}() takes {expected} argument{s}, but {n} were given",
@@ -117,7 +117,7 @@ pub trait Builtin: Sync {
     /// Lowers a variable or function use to a value (`Type::Void` for none).
     fn lower(&self, _cx: &mut Lowerer, call: &Call) -> Result<Val> {
         Err(Diagnostic::new(
-            "type",
+            Code::Type,
             call.span,
             format!("{} cannot be used here", call.name),
         ))
@@ -125,7 +125,7 @@ pub trait Builtin: Sync {
     /// Lowers an aggregation assigned to a map.
     fn aggregate(&self, _cx: &mut Lowerer, call: &Call) -> Result<Aggregate> {
         Err(Diagnostic::new(
-            "type",
+            Code::Type,
             call.span,
             format!("{} is not an aggregation", call.name),
         ))

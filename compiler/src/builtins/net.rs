@@ -2,7 +2,7 @@
 //! space. The value is a [`Type::Inet`]: the family, then the address bytes.
 
 use super::{Builtin, Call, Form};
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{Inst, Operand};
 use crate::kernel_info::FieldKind;
 use crate::probes::ProbeContext;
@@ -28,7 +28,7 @@ impl Builtin for Ntop {
             let (r, ty) = cx.scalar(&call.args[0])?;
             if !ty.is_int() {
                 return Err(Diagnostic::new(
-                    "type",
+                    Code::Type,
                     call.args[0].span,
                     format!("ntop() expects an address family (integer), found {ty}"),
                 ));
@@ -76,7 +76,7 @@ impl Builtin for Ntop {
                 }
                 v => {
                     return Err(Diagnostic::new(
-                        "type",
+                        Code::Type,
                         addr.span,
                         format!(
                             "ntop() expects an integer or a 4- or 16-byte array, found {}",
@@ -122,7 +122,7 @@ fn array_field(cx: &Lowerer, e: &Expr) -> Result<Option<(u32, u32)>> {
         Ok(Some((f.offset, f.size)))
     } else {
         Err(Diagnostic::new(
-            "type",
+            Code::Type,
             e.span,
             format!(
                 "ntop() expects a 4- or 16-byte address, but `{}` is {} bytes",

@@ -2,7 +2,7 @@
 
 use super::{Builtin, Call, Form};
 use crate::artifact::Action;
-use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::format::Format;
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::{Expr, ExprKind};
@@ -13,7 +13,7 @@ fn literal<'a>(e: &'a Expr, what: &str) -> Result<&'a [u8]> {
     match &e.kind {
         ExprKind::Str(s) => Ok(s),
         _ => Err(Diagnostic::new(
-            "type",
+            Code::Type,
             e.span,
             format!("{what} must be a string literal"),
         )),
@@ -35,7 +35,7 @@ impl Builtin for Printf {
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
         if call.args.is_empty() {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.span,
                 "printf() needs a format string",
             ));
@@ -45,7 +45,7 @@ impl Builtin for Printf {
         let format = Format::parse(&text).map_err(|e| {
             let start = fmt_expr.span.start + 1;
             Diagnostic::new(
-                "format",
+                Code::Format,
                 Span::new(start + e.start, start + e.end.max(e.start + 1)),
                 e.message,
             )
@@ -58,7 +58,7 @@ impl Builtin for Printf {
         let types: Vec<Type> = vals.iter().map(|v| v.ty().clone()).collect();
         format.check_args(&types).map_err(|(i, msg)| {
             let span = args.get(i).map_or(call.span, |a| a.span);
-            Diagnostic::new("format", span, msg)
+            Diagnostic::new(Code::Format, span, msg)
         })?;
         cx.event(Action::Printf(format), &vals)?;
         Ok(Val::void())
@@ -87,7 +87,11 @@ impl Builtin for Print {
                 call.args.get(i).map_or(Ok(0), |e| {
                     let n = cx.const_int(e)?;
                     u64::try_from(n).map_err(|_| {
-                        Diagnostic::new("type", e.span, "print() top and div must not be negative")
+                        Diagnostic::new(
+                            Code::Type,
+                            e.span,
+                            "print() top and div must not be negative",
+                        )
                     })
                 })
             };
@@ -102,7 +106,7 @@ impl Builtin for Print {
             )?;
         } else if call.args.len() > 1 {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.args[1].span,
                 "only maps take `top` and `div` arguments",
             ));
@@ -110,7 +114,7 @@ impl Builtin for Print {
             let v = cx.expr(arg)?;
             if v.ty() == &Type::Void {
                 return Err(Diagnostic::new(
-                    "type",
+                    Code::Type,
                     arg.span,
                     "this expression has no value to print",
                 ));

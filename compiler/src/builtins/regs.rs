@@ -3,7 +3,7 @@
 //! in return probes) and `func` (the probed function's name).
 
 use super::{Builtin, Call, Form};
-use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::ir::Inst;
 use crate::probes::ProbeContext;
 use crate::sema::lower::{Lowerer, Val};
@@ -26,7 +26,7 @@ fn regs<'a>(cx: &'a Lowerer, name: &str, span: Span) -> Result<(bool, &'a str)> 
     match &cx.probe.context {
         ProbeContext::Regs { ret, func, .. } => Ok((*ret, func)),
         _ => Err(Diagnostic::new(
-            "type",
+            Code::Type,
             span,
             format!(
                 "{name} is only available in {}, not in {}",
@@ -71,7 +71,7 @@ macro_rules! arg_builtin {
             let (ret, _) = regs(cx, $name, call.span)?;
             if ret {
                 return Err(Diagnostic::new(
-                    "type",
+                    Code::Type,
                     call.span,
                     format!(
                         "{} is only available in uprobe and kprobe probes, not in {}",
@@ -139,7 +139,7 @@ impl Builtin for Retval {
         let (ret, _) = regs(cx, "retval", call.span)?;
         if !ret {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.span,
                 format!(
                     "retval is only available in uretprobe and kretprobe probes, not in {}",

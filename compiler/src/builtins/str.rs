@@ -2,7 +2,7 @@
 
 use super::helpers::{PROBE_READ_KERNEL_STR, PROBE_READ_USER_STR};
 use super::{Builtin, Call, Form};
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{Arg, Inst};
 use crate::sema::lower::{Lowerer, Val};
 use crate::types::{AddrSpace, Type};
@@ -28,7 +28,7 @@ impl Builtin for Str {
                 let n = cx.const_int(e)?;
                 if n < 1 {
                     return Err(Diagnostic::new(
-                        "type",
+                        Code::Type,
                         e.span,
                         "str() length must be at least 1",
                     ));
@@ -67,7 +67,7 @@ impl Builtin for Str {
                 Ok(Val::Mem(slot, Type::Str { size }))
             }
             v => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.args[0].span,
                 format!("str() expects a pointer or a string, found {}", v.ty()),
             )),

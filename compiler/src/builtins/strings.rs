@@ -3,7 +3,7 @@
 //! strings' buffer sizes at compile time.
 
 use super::{Builtin, Call, Form};
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{CmpOp, Inst, Label, Operand, Slot, VReg};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::{Expr, ExprKind};
@@ -32,7 +32,7 @@ fn string_arg(cx: &mut Lowerer, call: &Call, i: usize) -> Result<StrArg> {
     match cx.expr(e)? {
         Val::Mem(slot, Type::Str { size }) => Ok(StrArg::Buffer(slot, size)),
         v => Err(Diagnostic::new(
-            "type",
+            Code::Type,
             e.span,
             format!("{}() expects a string, found {}", call.name, v.ty()),
         )),
@@ -108,14 +108,14 @@ impl Builtin for Strncmp {
         call.arity(3, 3)?;
         let n = cx.const_int(&call.args[2]).map_err(|_| {
             Diagnostic::new(
-                "type",
+                Code::Type,
                 call.args[2].span,
                 "strncmp() expects an integer literal as its length",
             )
         })?;
         if n < 0 {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.args[2].span,
                 "strncmp() length must not be negative",
             ));
@@ -168,7 +168,7 @@ impl Builtin for Strcontains {
         let (h, n) = (capacity(&hay), capacity(&needle));
         if h.saturating_mul(n.max(1)) > MAX_STRCONTAINS_PAIRS {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.span,
                 format!(
                     "strcontains() on strings of {h} and {n} bytes needs too many comparisons \

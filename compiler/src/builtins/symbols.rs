@@ -3,7 +3,7 @@
 //! (resolved at compile time through [`KernelInfo`](crate::KernelInfo)).
 
 use super::{Builtin, Call, Form};
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{Inst, Operand};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::ExprKind;
@@ -26,7 +26,7 @@ impl Builtin for Ksym {
         let (r, ty) = cx.scalar(&call.args[0])?;
         if !matches!(ty, Type::Int { .. } | Type::Ptr { .. } | Type::KSym) {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.args[0].span,
                 format!("ksym() expects an address, found {ty}"),
             ));
@@ -61,7 +61,7 @@ impl Builtin for Kaddr {
                 Some(text) => String::from_utf8_lossy(&text).into_owned(),
                 None => {
                     return Err(Diagnostic::new(
-                        "type",
+                        Code::Type,
                         arg.span,
                         "kaddr() expects a string literal naming a kernel symbol",
                     )
@@ -71,7 +71,7 @@ impl Builtin for Kaddr {
         };
         let Some(addr) = cx.kernel.kernel_symbol_address(&name) else {
             let d = Diagnostic::new(
-                "name",
+                Code::Name,
                 arg.span,
                 format!("kaddr(): unknown kernel symbol `{name}`"),
             );

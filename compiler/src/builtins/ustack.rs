@@ -6,7 +6,7 @@
 
 use super::helpers::{GET_CURRENT_PID_TGID, GET_STACKID};
 use super::{Builtin, Call, Form};
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{AluOp, Arg, Inst, Operand, Slot, VReg};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::{Expr, ExprKind};
@@ -63,7 +63,7 @@ impl Builtin for Usym {
         let (r, ty) = cx.scalar(&call.args[0])?;
         if !matches!(ty, Type::Int { .. } | Type::Ptr { .. }) {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 call.args[0].span,
                 format!("usym() expects an address, found {ty}"),
             ));
@@ -107,7 +107,7 @@ fn stack_args(call: &Call) -> Result<(StackMode, u32)> {
             ExprKind::Int(n) if i == call.args.len() - 1 => {
                 if *n < 1 || *n > DEFAULT_STACK_LIMIT as u64 {
                     return Err(Diagnostic::new(
-                        "type",
+                        Code::Type,
                         arg.span,
                         format!(
                             "{}() limit must be between 1 and {DEFAULT_STACK_LIMIT}, found {n}",
@@ -120,7 +120,7 @@ fn stack_args(call: &Call) -> Result<(StackMode, u32)> {
             }
             _ => {
                 return Err(Diagnostic::new(
-                    "type",
+                    Code::Type,
                     arg.span,
                     format!(
                         "{}() expects ([mode,] [limit]): a mode (bpftrace, perf or raw) and an integer literal",
@@ -135,7 +135,7 @@ fn stack_args(call: &Call) -> Result<(StackMode, u32)> {
 
 fn bad_mode(arg: &Expr, name: &str) -> Diagnostic {
     Diagnostic::new(
-        "type",
+        Code::Type,
         arg.span,
         format!("unknown stack mode {name}: expected bpftrace, perf or raw"),
     )

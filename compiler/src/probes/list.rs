@@ -30,7 +30,7 @@
 //! expanded exactly as compiling it would, in program order.
 
 use super::{expand, PROVIDERS};
-use crate::diagnostic::{did_you_mean, Diagnostic, Result};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::kernel_info::{KernelInfo, TracepointField};
 use crate::probes::tracepoint::glob_match;
 use crate::syntax::ast::AttachPoint;
@@ -119,7 +119,7 @@ fn list_search(
         match types.as_slice() {
             [] => {
                 return Err(Diagnostic::new(
-                    "probe",
+                    Code::Probe,
                     span,
                     format!("no probe type matches `{kind}`"),
                 )
@@ -147,7 +147,7 @@ fn list_search(
         .iter()
         .find(|p| p.names().contains(&kind))
         .ok_or_else(|| {
-            let d = Diagnostic::new("probe", span, format!("unknown probe type `{kind}`"));
+            let d = Diagnostic::new(Code::Probe, span, format!("unknown probe type `{kind}`"));
             let all = PROVIDERS.iter().flat_map(|p| p.names().iter().copied());
             match did_you_mean(kind, all) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
@@ -183,7 +183,7 @@ fn list_attach_point(
             return Ok(());
         }
         Err(Diagnostic::new(
-            "probe",
+            Code::Probe,
             span,
             format!("{provider} probe type requires {expected} arguments"),
         )
@@ -222,7 +222,7 @@ fn list_attach_point(
                 [unit, count] => {
                     if !count.parse::<u64>().is_ok_and(|n| n > 0) {
                         return Err(Diagnostic::new(
-                            "probe",
+                            Code::Probe,
                             span,
                             format!("invalid rate of {provider} probe: `{count}`"),
                         )

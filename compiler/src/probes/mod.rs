@@ -11,7 +11,7 @@ mod tracepoint;
 mod uprobe;
 
 use crate::artifact::AttachPlan;
-use crate::diagnostic::{did_you_mean, Diagnostic, Result};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::kernel_info::{KernelInfo, TracepointFormat};
 use crate::syntax::ast::AttachPoint;
 use crate::types::AddrSpace;
@@ -84,7 +84,7 @@ pub fn expand(ap: &AttachPoint, kernel: &dyn KernelInfo) -> Result<Vec<ProbeInst
         .ok_or_else(|| {
             let all = PROVIDERS.iter().flat_map(|p| p.names().iter().copied());
             let d = Diagnostic::new(
-                "probe",
+                Code::Probe,
                 ap.span,
                 format!("unknown probe type `{provider_name}`"),
             );
@@ -100,7 +100,7 @@ pub fn expand(ap: &AttachPoint, kernel: &dyn KernelInfo) -> Result<Vec<ProbeInst
 
 /// A diagnostic about an attach point's form.
 pub(crate) fn bad_attach(ap: &AttachPoint, message: impl Into<String>, usage: &str) -> Diagnostic {
-    Diagnostic::new("probe", ap.span, message).with_help(format!("expected `{usage}`"))
+    Diagnostic::new(Code::Probe, ap.span, message).with_help(format!("expected `{usage}`"))
 }
 
 /// Parses `unit:N` of interval and profile probes into nanoseconds or a frequency.

@@ -3,7 +3,7 @@
 
 use super::{bad_attach, ProbeContext, ProbeInstance, Provider};
 use crate::artifact::AttachPlan;
-use crate::diagnostic::{did_you_mean, Diagnostic, Result};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::kernel_info::{KernelInfo, TracepointFormat};
 use crate::syntax::ast::AttachPoint;
 use crate::types::AddrSpace;
@@ -51,7 +51,7 @@ impl Provider for Tracepoint {
             .map(|(c, e)| {
                 let format = kernel
                     .tracepoint_format(c, e)
-                    .map_err(|msg| Diagnostic::new("probe", ap.span, msg))?;
+                    .map_err(|msg| Diagnostic::new(Code::Probe, ap.span, msg))?;
                 Ok(instance(c, e, format))
             })
             .collect()
@@ -84,7 +84,7 @@ fn not_found(
     all: &[(String, String)],
 ) -> Diagnostic {
     let d = Diagnostic::new(
-        "probe",
+        Code::Probe,
         ap.span,
         format!("tracepoint `{category}:{event}` not found"),
     );

@@ -7,7 +7,7 @@ use super::kprobe::parse_offset;
 use super::tracepoint::glob_match;
 use super::{bad_attach, ProbeContext, ProbeInstance, Provider};
 use crate::artifact::{AttachPlan, UprobeTarget};
-use crate::diagnostic::{did_you_mean, Diagnostic, Result};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::kernel_info::KernelInfo;
 use crate::syntax::ast::AttachPoint;
 use crate::types::AddrSpace;
@@ -43,7 +43,7 @@ fn uprobe(
     }
     let path = kernel.resolve_binary(binary).map_err(|e| {
         Diagnostic::new(
-            "probe",
+            Code::Probe,
             ap.span,
             format!("cannot find the binary `{binary}` of {kind}: {e}"),
         )
@@ -91,7 +91,7 @@ fn uprobe(
     };
     let symbols = kernel.binary_symbols(&path).map_err(|e| {
         Diagnostic::new(
-            "probe",
+            Code::Probe,
             ap.span,
             format!("cannot read the symbols of `{binary}`: {e}"),
         )
@@ -112,7 +112,7 @@ fn uprobe(
             .collect();
         if matches.is_empty() {
             return Err(Diagnostic::new(
-                "probe",
+                Code::Probe,
                 ap.span,
                 format!("no function of {binary} matches `{function}`"),
             ));
@@ -122,7 +122,7 @@ fn uprobe(
 
     if function.is_empty() || !symbols.iter().any(|s| s == function) {
         let d = Diagnostic::new(
-            "probe",
+            Code::Probe,
             ap.span,
             format!("function `{function}` not found in {binary}"),
         );

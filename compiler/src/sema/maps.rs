@@ -1,7 +1,7 @@
 //! Script maps: their key and value types, fixed by every use across all probes.
 
 use crate::artifact::MapValue;
-use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::ir::MapId;
 use crate::types::Type;
 use std::collections::BTreeMap;
@@ -13,6 +13,8 @@ pub struct MapInfo {
     pub value: Option<MapValue>,
     /// Where a value was first given, or else where it was first used.
     pub span: Span,
+    /// Where the keys were first given.
+    pub keys_span: Span,
 }
 
 /// Every script map by name (`@`, `@x`); ids follow name order.
@@ -31,6 +33,7 @@ impl MapTable {
                     keys: None,
                     value: None,
                     span,
+                    keys_span: span,
                 },
             );
         }
@@ -49,8 +52,12 @@ impl MapTable {
     /// Records the key types of one use.
     pub fn use_keys(&mut self, name: &str, keys: Vec<Type>, span: Span) -> Result<()> {
         let info = self.maps.get_mut(name).expect("map registered");
+        let first = info.keys_span;
         info.keys = Some(match info.keys.take() {
-            None => keys,
+            None => {
+                info.keys_span = span;
+                keys
+            }
             Some(old) => {
                 let unified = (old.len() == keys.len())
                     .then(|| {
@@ -62,7 +69,7 @@ impl MapTable {
                     .flatten();
                 unified.ok_or_else(|| {
                     Diagnostic::new(
-                        "type",
+                        Code::Type,
                         span,
                         format!(
                             "{name} is used with key {} here, but with key {} elsewhere",
@@ -70,6 +77,7 @@ impl MapTable {
                             show(&old)
                         ),
                     )
+                    .with_secondary(first, format!("key {} first used here", show(&old)))
                 })?
             }
         });
@@ -94,7 +102,7 @@ impl MapTable {
                 Ok(())
             }
             None => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 span,
                 format!(
                     "{name} is assigned {} here, but {} elsewhere",
@@ -102,7 +110,8 @@ impl MapTable {
                     describe(info.value.as_ref().expect("checked"))
                 ),
             )
-            .with_label("conflicting assignment")),
+            .with_label("conflicting assignment")
+            .with_secondary(info.span, "first assigned here")),
         }
     }
 }

@@ -6,7 +6,7 @@ pub mod maps;
 
 use crate::artifact::{key_fields, Artifact, MapKind, MapRole, MapSpec, ProbeSpec};
 use crate::codegen::{self, ElfProgram, Program, RuntimeMaps};
-use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Result, Span};
 use crate::ir::{Function, MapId};
 use crate::kernel_info::KernelInfo;
 use crate::probes::{self, ProbeInstance};
@@ -61,10 +61,23 @@ pub const MAX_STACK_FRAMES: u32 = 127;
 /// Stack for the compiler thread: parsing and lowering recurse on nesting.
 const COMPILER_STACK: usize = 256 << 20;
 
-/// Parses, checks, lowers and generates code for a whole script. Runs on a
-/// thread with a large stack so deeply nested programs get a diagnostic, not
-/// a stack overflow.
-pub fn compile(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<Compiled> {
+/// Compiles a whole script to the artifact the runtime loads.
+pub fn compile(
+    src: &str,
+    kernel: &dyn KernelInfo,
+    options: &Options,
+) -> std::result::Result<Artifact, Diagnostics> {
+    compile_stages(src, kernel, options).map(|c| c.artifact)
+}
+
+/// Parses, checks, lowers and generates code for a whole script, keeping
+/// every stage (for `-d`). Runs on a thread with a large stack so deeply
+/// nested programs get a diagnostic, not a stack overflow.
+pub fn compile_stages(
+    src: &str,
+    kernel: &dyn KernelInfo,
+    options: &Options,
+) -> std::result::Result<Compiled, Diagnostics> {
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("compiler".into())
@@ -74,7 +87,7 @@ pub fn compile(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<
     })
     .map_err(|e| {
         Diagnostic::new(
-            "codegen",
+            Code::Codegen,
             Span::default(),
             format!("cannot start the compiler: {e}"),
         )
@@ -82,7 +95,11 @@ pub fn compile(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<
     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-fn compile_here(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result<Compiled> {
+fn compile_here(
+    src: &str,
+    kernel: &dyn KernelInfo,
+    options: &Options,
+) -> std::result::Result<Compiled, Diagnostics> {
     let program = crate::syntax::parse(src)?;
     let instances = expand_probes(&program, kernel)?;
     let mut table = MapTable::default();
@@ -97,7 +114,7 @@ fn compile_here(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result
     }
     let (functions, events) = lowered.ok_or_else(|| {
         Diagnostic::new(
-            "type",
+            Code::Type,
             Span::default(),
             "map types did not settle; please report this program",
         )
@@ -123,7 +140,7 @@ fn compile_here(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result
                 scratch,
             },
         )
-        .map_err(|msg| Diagnostic::new("codegen", instances[i].2, msg))?;
+        .map_err(|msg| Diagnostic::new(Code::Codegen, instances[i].2, msg))?;
         programs.push(prog);
         probes.push(ProbeSpec {
             symbol: program_symbol(i, inst),
@@ -143,7 +160,7 @@ fn compile_here(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result
         .collect();
     let elf = codegen::write_elf(&maps, &elf_programs).map_err(|msg| {
         Diagnostic::new(
-            "codegen",
+            Code::Codegen,
             Span::default(),
             format!("cannot write the ELF object: {msg}"),
         )
@@ -165,20 +182,22 @@ fn compile_here(src: &str, kernel: &dyn KernelInfo, options: &Options) -> Result
     })
 }
 
-/// Expands every attach point; each instance pairs with the probe it came from.
+/// Expands every attach point; each instance pairs with the probe it came
+/// from. Every attach point's error is collected.
 fn expand_probes<'p>(
     program: &'p ast::Program,
     kernel: &dyn KernelInfo,
-) -> Result<Vec<Instance<'p>>> {
+) -> std::result::Result<Vec<Instance<'p>>, Diagnostics> {
     let mut out = Vec::new();
+    let mut errors = Diagnostics::default();
     for probe in &program.probes {
         for ap in &probe.attach_points {
-            for inst in probes::expand(ap, kernel)? {
+            for inst in errors.take(probes::expand(ap, kernel)).unwrap_or_default() {
                 out.push((inst, probe, ap.span));
             }
         }
     }
-    Ok(out)
+    errors.finish(out)
 }
 
 /// A probe instance, the probe it belongs to, and its attach point's span.
@@ -189,21 +208,27 @@ type Lowered = (
     Vec<crate::artifact::EventSpec>,
 );
 
+/// Lowers every probe instance, collecting the errors of each probe (one
+/// per probe: a probe's later errors may follow from its first). A probe
+/// expanded to many instances reports its error once.
 fn lower_all(
     instances: &[Instance],
     table: &mut MapTable,
     options: &Options,
     kernel: &dyn KernelInfo,
-) -> Result<Lowered> {
+) -> std::result::Result<Lowered, Diagnostics> {
     let mut events = Vec::new();
     let mut functions = Vec::new();
+    let mut errors = Diagnostics::default();
     for (inst, probe, _) in instances {
         let runtime = runtime_ids(table);
         let lowerer = Lowerer::new(table, &mut events, inst, options, runtime, kernel);
-        let func = lowerer.lower_probe(probe.predicate.as_ref(), &probe.body)?;
-        functions.push((inst.clone(), func));
+        if let Some(func) = errors.take(lowerer.lower_probe(probe.predicate.as_ref(), &probe.body))
+        {
+            functions.push((inst.clone(), func));
+        }
     }
-    Ok((functions, events))
+    errors.finish((functions, events))
 }
 
 fn runtime_ids(table: &MapTable) -> RuntimeMapIds {
@@ -235,7 +260,7 @@ fn map_specs(table: &MapTable, options: &Options, scratch: Option<u32>) -> Resul
     for (i, (name, info)) in table.maps.iter().enumerate() {
         let value = info.value.clone().ok_or_else(|| {
             Diagnostic::new(
-                "name",
+                Code::Name,
                 info.span,
                 format!("map {name} is used but never assigned a value"),
             )

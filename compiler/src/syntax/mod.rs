@@ -437,7 +437,7 @@ mod tests {
             ),
         ] {
             let err = parse(&src).unwrap_err();
-            assert_eq!(err.code, "syntax");
+            assert_eq!(err.code, crate::Code::Syntax);
             assert!(err.message.contains("too"), "{}", err.message);
         }
     }

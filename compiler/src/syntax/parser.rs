@@ -7,7 +7,7 @@ use pest::Parser as _;
 use pest_derive::Parser;
 
 use super::ast::*;
-use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::diagnostic::{Code, Diagnostic, Result, Span};
 
 #[derive(Parser)]
 #[grammar = "../../grammar/tracelet.pest"]
@@ -34,7 +34,7 @@ pub(super) fn parse(src: &str) -> Result<Program> {
 }
 
 fn error(span: Span, message: impl Into<String>) -> Diagnostic {
-    Diagnostic::new("syntax", span, message)
+    Diagnostic::new(Code::Syntax, span, message)
 }
 
 /// Rejects absurdly deep nesting without recursing.

@@ -3,7 +3,7 @@
 use super::{Lowerer, Val};
 use crate::artifact::MapValue;
 use crate::builtins::{self, Call, Form};
-use crate::diagnostic::{did_you_mean, Diagnostic, Result};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::ir::{AluOp, CmpOp, Inst, Operand, VReg};
 use crate::sema::maps::storage_type;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, UnaryOp};
@@ -101,7 +101,7 @@ impl Lowerer<'_> {
                     } else {
                         format!("unknown type `{}`", ty.name)
                     };
-                    Diagnostic::new("type", ty.span, message)
+                    Diagnostic::new(Code::Type, ty.span, message)
                         .with_help("integer casts: (int8) (int16) (int32) (int64) (uint8) (uint16) (uint32) (uint64)")
                 })?;
                 let (r, _) = self.scalar(expr)?;
@@ -118,7 +118,7 @@ impl Lowerer<'_> {
             ExprKind::Field { expr, field, .. } => match &expr.kind {
                 ExprKind::Ident(n) if n == "args" => builtins::args::field(self, field),
                 _ => Err(Diagnostic::new(
-                    "type",
+                    Code::Type,
                     field.span,
                     "field access is only supported on `args`",
                 )),
@@ -135,7 +135,7 @@ impl Lowerer<'_> {
                     .collect::<Result<Vec<_>>>()?;
                 if let Some((v, i)) = vals.iter().zip(items).find(|(v, _)| v.ty() == &Type::Void) {
                     return Err(Diagnostic::new(
-                        "type",
+                        Code::Type,
                         i.span,
                         format!("a tuple cannot hold {}", v.ty()),
                     ));
@@ -191,7 +191,7 @@ impl Lowerer<'_> {
         match builtins::find(&name.name) {
             Some(b) if b.form() == form || (form == Form::Function && b.also_callable()) => Ok(b),
             Some(b) if b.form() == Form::Aggregation => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 name.span,
                 format!(
                     "{}() is an aggregation and can only be assigned to a map, e.g. `@x = {}(…)`",
@@ -199,12 +199,12 @@ impl Lowerer<'_> {
                 ),
             )),
             Some(_) if form == Form::Variable => Err(Diagnostic::new(
-                "name",
+                Code::Name,
                 name.span,
                 format!("{} is a function; call it as {}()", name.name, name.name),
             )),
             Some(_) => Err(Diagnostic::new(
-                "name",
+                Code::Name,
                 name.span,
                 format!("{} is a builtin variable, not a function", name.name),
             )
@@ -215,8 +215,11 @@ impl Lowerer<'_> {
                 } else {
                     "function"
                 };
-                let d =
-                    Diagnostic::new("name", name.span, format!("unknown {kind} `{}`", name.name));
+                let d = Diagnostic::new(
+                    Code::Name,
+                    name.span,
+                    format!("unknown {kind} `{}`", name.name),
+                );
                 let candidates = builtins::BUILTINS
                     .iter()
                     .filter(|b| (b.form() == Form::Variable) == (form == Form::Variable));
@@ -233,7 +236,7 @@ impl Lowerer<'_> {
         match self.expr(e)? {
             Val::Reg(r, t) if t.is_scalar() => Ok(r),
             v => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 e.span,
                 format!("a condition must be an integer, found {}", v.ty()),
             )),
@@ -262,7 +265,7 @@ impl Lowerer<'_> {
                 Ok(self.string_equal(&l, &r, op == BinaryOp::Ne))
             }
             _ => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 whole.span,
                 format!(
                     "operator `{}` cannot be applied to {} and {}",
@@ -285,7 +288,11 @@ impl Lowerer<'_> {
     ) -> Result<Val> {
         if matches!(op, BinaryOp::Div | BinaryOp::Mod) && matches!(rhs_expr.kind, ExprKind::Int(0))
         {
-            return Err(Diagnostic::new("type", rhs_expr.span, "division by zero"));
+            return Err(Diagnostic::new(
+                Code::Type,
+                rhs_expr.span,
+                "division by zero",
+            ));
         }
         let signed = at.is_signed() && bt.is_signed();
         let ty = Type::Int { bits: 64, signed };
@@ -402,7 +409,7 @@ impl Lowerer<'_> {
             }
             (x, y) => {
                 return Err(Diagnostic::new(
-                    "type",
+                    Code::Type,
                     otherwise.span,
                     format!("the branches of `?:` have different types: {x} and {y}"),
                 ))
@@ -501,7 +508,7 @@ impl Lowerer<'_> {
                 Ok(Val::Reg(if prefix { new } else { old }, t))
             }
             _ => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 target.span,
                 "++ and -- apply to variables and map elements",
             )),

@@ -3,7 +3,7 @@
 use super::{Lowerer, Val};
 use crate::artifact::{key_fields, MapValue};
 use crate::builtins;
-use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::ir::{Inst, MapId, Operand, Slot, VReg};
 use crate::sema::maps::storage_type;
 use crate::syntax::ast::MapRef;
@@ -22,7 +22,7 @@ impl Lowerer<'_> {
             let v = self.expr(k)?;
             if matches!(v.ty(), Type::Void) {
                 return Err(Diagnostic::new(
-                    "type",
+                    Code::Type,
                     k.span,
                     "this expression has no value to use as a key",
                 ));
@@ -46,7 +46,7 @@ impl Lowerer<'_> {
                     map.name
                 )
             };
-            return Err(Diagnostic::new("type", map.span, message));
+            return Err(Diagnostic::new(Code::Type, map.span, message));
         }
         let fields = key_fields(&keys, &value);
         let offsets = Type::field_offsets(&fields);
@@ -104,7 +104,7 @@ impl Lowerer<'_> {
         match v {
             Val::Reg(r, t) if t.is_scalar() => Ok((r, t)),
             v => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 span,
                 format!("expected an integer, found {}", v.ty()),
             )),

@@ -11,7 +11,7 @@ mod stmt;
 use super::maps::{storage_type, MapTable};
 use super::Options;
 use crate::artifact::{Action, EventSpec, Field};
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{AluOp, Arg, CmpOp, Function, Helper, Inst, Label, MapId, Operand, Slot, VReg};
 use crate::kernel_info::KernelInfo;
 use crate::probes::ProbeInstance;
@@ -197,7 +197,7 @@ impl<'a> Lowerer<'a> {
                 expr,
             } => Ok(self.const_int(expr)?.wrapping_neg()),
             _ => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 e.span,
                 "expected an integer literal",
             )),
@@ -209,7 +209,7 @@ impl<'a> Lowerer<'a> {
         match self.expr(e)? {
             Val::Reg(r, t) if t.is_scalar() => Ok((r, t)),
             v => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 e.span,
                 format!("expected an integer, found {}", v.ty()),
             )),
@@ -306,7 +306,7 @@ impl<'a> Lowerer<'a> {
         match &e.kind {
             ExprKind::Map(m) if m.keys.is_empty() => Ok(self.maps.id(&m.name, m.span)),
             _ => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 e.span,
                 "expected a map such as `@x`",
             )),

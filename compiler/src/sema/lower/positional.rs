@@ -4,7 +4,7 @@
 //! missing one is 0 (or "").
 
 use super::{Lowerer, Val};
-use crate::diagnostic::{Diagnostic, Result, Span};
+use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::types::Type;
 
@@ -39,15 +39,19 @@ impl Lowerer<'_> {
         let value = match (name, n) {
             ("$#", _) => Ok(params.len() as i64),
             (_, 0) => Err(Diagnostic::new(
-                "name",
+                Code::Name,
                 span,
                 "positional parameters start at $1",
             )),
             _ => match params.get(n - 1) {
                 None => Ok(0),
                 Some(text) => number(text).ok_or_else(|| {
-                    Diagnostic::new("type", span, format!("{name} is `{text}`, not a number"))
-                        .with_help(format!("use str({name}) for a string parameter"))
+                    Diagnostic::new(
+                        Code::Type,
+                        span,
+                        format!("{name} is `{text}`, not a number"),
+                    )
+                    .with_help(format!("use str({name}) for a string parameter"))
                 }),
             },
         };

@@ -3,7 +3,7 @@
 use super::{Lowerer, Val, Var};
 use crate::artifact::MapValue;
 use crate::builtins::{self, Aggregate, Call, Form};
-use crate::diagnostic::{did_you_mean, Diagnostic, Result, Span};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result, Span};
 use crate::ir::{CmpOp, Inst, MapId, Operand, Slot, VReg};
 use crate::sema::maps::storage_type;
 use crate::syntax::ast::{BinaryOp, Block, Expr, ExprKind, Ident, MapRef, Stmt, StmtKind};
@@ -45,7 +45,7 @@ impl Lowerer<'_> {
                 let n = self.const_int(count)?;
                 if !(1..=100).contains(&n) {
                     return Err(Diagnostic::new(
-                        "type",
+                        Code::Type,
                         count.span,
                         "unroll count must be between 1 and 100",
                     ));
@@ -68,7 +68,7 @@ impl Lowerer<'_> {
     ) -> Result<()> {
         if super::positional::is_positional(&var.name) {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 var.span,
                 format!(
                     "{} is a positional parameter and cannot be assigned",
@@ -86,7 +86,7 @@ impl Lowerer<'_> {
         };
         if new.ty() == &Type::Void {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 value.span,
                 "this expression has no value to assign",
             ));
@@ -115,7 +115,7 @@ impl Lowerer<'_> {
                 };
                 if !compatible {
                     return Err(Diagnostic::new(
-                        "type",
+                        Code::Type,
                         span,
                         format!(
                             "{} has type {}, and cannot be assigned a {}",
@@ -150,7 +150,7 @@ impl Lowerer<'_> {
         match self.var(var)? {
             Val::Reg(r, t) => Ok((r, t)),
             v => Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 var.span,
                 format!("{} is a {}, not an integer", var.name, v.ty()),
             )),
@@ -162,9 +162,12 @@ impl Lowerer<'_> {
             .get(&var.name)
             .map(|v| v.val.clone())
             .ok_or_else(|| {
-                let d =
-                    Diagnostic::new("name", var.span, format!("undefined variable {}", var.name))
-                        .with_label("used before any assignment in this probe");
+                let d = Diagnostic::new(
+                    Code::Name,
+                    var.span,
+                    format!("undefined variable {}", var.name),
+                )
+                .with_label("used before any assignment in this probe");
                 match did_you_mean(&var.name, self.vars.keys().map(String::as_str)) {
                     Some(s) => d.with_help(format!("did you mean {s}?")),
                     None => d,
@@ -183,7 +186,7 @@ impl Lowerer<'_> {
             if let Some(b) = builtins::find(&name.name).filter(|b| b.form() == Form::Aggregation) {
                 if op.is_some() {
                     return Err(Diagnostic::new(
-                        "type",
+                        Code::Type,
                         span,
                         "an aggregation cannot be combined with `op=`",
                     ));
@@ -210,7 +213,7 @@ impl Lowerer<'_> {
         };
         if new.ty() == &Type::Void || matches!(new.ty(), Type::Void) {
             return Err(Diagnostic::new(
-                "type",
+                Code::Type,
                 value.span,
                 "this expression has no value to assign",
             ));
