@@ -7,7 +7,7 @@ mod common;
 fn out_of(program: &str) -> String {
     let out = common::run_q(program);
     out.assert_ok();
-    out.stdout.trim_end_matches('\n').to_string()
+    out.stdout.trim_matches('\n').to_string()
 }
 
 #[test]
@@ -304,4 +304,35 @@ fn positional_parameters_after_the_program() {
     ]);
     out.assert_ok();
     assert_eq!(out.stdout.lines().next(), Some("2 42 hello []"), "{out}");
+}
+
+#[test]
+fn while_loops_sum_and_nest_with_map_lookups() {
+    require_bpf!();
+    // The issue's loop, then a nested loop whose inner body reads a map.
+    let out = out_of(
+        r#"BEGIN { $i = 0; while ($i < 100) { $i++; @s = sum($i); } @k[1] = 10; @k[2] = 20; $o = 0; while ($o < 3) { $n = 1; while ($n <= 2) { @t = sum(@k[$n] * $o); $n++; } $o++; } exit(); }"#,
+    );
+    assert_eq!(out, "@k[1]: 10\n@k[2]: 20\n@s: 5050\n@t: 90");
+}
+
+#[test]
+fn a_value_defined_before_a_loop_is_correct_on_every_iteration() {
+    require_bpf!();
+    // `$a` is last mentioned early in the body; the temporaries after it
+    // must not take its register, or later iterations read garbage. A
+    // [first mention, last mention] allocator fails this (@t would not be 50).
+    let out = out_of(
+        r#"BEGIN { $a = 5; $j = 0; while ($j < 10) { @t = sum($a); $b = $j * 100; $c = $b + 1; $d = $c * 2; $e = $d + $b; @u = sum($e); $j++; } exit(); }"#,
+    );
+    assert_eq!(out, "@t: 50\n@u: 13520");
+}
+
+#[test]
+fn break_and_continue() {
+    require_bpf!();
+    let out = out_of(
+        r#"BEGIN { $i = 0; while (1) { $i++; if ($i == 2 || $i == 5) { continue; } if ($i > 7) { break; } printf("%d ", $i); } printf("end %d\n", $i); exit(); }"#,
+    );
+    assert_eq!(out, "1 3 4 6 7 end 8");
 }

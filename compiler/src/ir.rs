@@ -1,6 +1,8 @@
-//! The typed IR: one straight-line list of instructions per probe over typed
-//! virtual registers (64-bit scalars) and stack slots (byte buffers), with
-//! labels and forward branches. Printable for `-d ir`.
+//! The typed IR: a control-flow graph per probe — basic blocks of
+//! straight-line instructions over typed virtual registers (64-bit scalars)
+//! and stack slots (byte buffers), each block ending in a terminator that
+//! names its successors. Loops are back edges like any other. Printable for
+//! `-d ir`; built through [`Builder`].
 
 use crate::types::Type;
 use std::fmt;
@@ -13,8 +15,8 @@ pub struct VReg(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Slot(pub u32);
 
-/// A branch target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A basic block, and the name the builder gives it before it is placed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Label(pub u32);
 
 /// Index into the artifact's map list.
@@ -119,17 +121,6 @@ pub enum Inst {
         bits: u8,
         signed: bool,
     },
-    Label(Label),
-    Jump(Label),
-    /// `if lhs op rhs goto target`
-    Branch {
-        op: CmpOp,
-        lhs: VReg,
-        rhs: Operand,
-        target: Label,
-    },
-    /// Leave the program.
-    Exit,
     /// Zero-extended load of `size` bytes from the context.
     LoadCtx {
         dst: VReg,
@@ -198,15 +189,217 @@ pub enum Inst {
     },
 }
 
-/// One probe's program.
+/// How a basic block ends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Terminator {
+    Jump(Label),
+    /// `if lhs op rhs goto then else goto otherwise`
+    Branch {
+        op: CmpOp,
+        lhs: VReg,
+        rhs: Operand,
+        then: Label,
+        otherwise: Label,
+    },
+    /// Leave the program.
+    Return,
+}
+
+impl Terminator {
+    /// The blocks control may pass to.
+    pub fn successors(&self) -> impl Iterator<Item = Label> {
+        let (a, b) = match self {
+            Terminator::Jump(l) => (Some(*l), None),
+            Terminator::Branch {
+                then, otherwise, ..
+            } => (Some(*then), Some(*otherwise)),
+            Terminator::Return => (None, None),
+        };
+        a.into_iter().chain(b)
+    }
+
+    /// Renames every target with `f`.
+    fn relabel(&mut self, f: impl Fn(Label) -> Label) {
+        match self {
+            Terminator::Jump(t) => *t = f(*t),
+            Terminator::Branch {
+                then, otherwise, ..
+            } => {
+                *then = f(*then);
+                *otherwise = f(*otherwise);
+            }
+            Terminator::Return => {}
+        }
+    }
+}
+
+/// Straight-line instructions and the terminator that ends them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub insts: Vec<Inst>,
+    pub term: Terminator,
+}
+
+/// One probe's program: blocks in layout order, `blocks[0]` the entry;
+/// `Label(i)` names `blocks[i]`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Function {
-    pub insts: Vec<Inst>,
+    pub blocks: Vec<Block>,
     /// Type of each virtual register.
     pub regs: Vec<Type>,
     /// Size in bytes of each slot.
     pub slots: Vec<u32>,
-    pub labels: u32,
+}
+
+impl Function {
+    /// Every instruction, in layout order.
+    pub fn insts(&self) -> impl Iterator<Item = &Inst> {
+        self.blocks.iter().flat_map(|b| &b.insts)
+    }
+}
+
+/// A block being filled.
+#[derive(Debug)]
+pub struct OpenBlock {
+    label: Label,
+    insts: Vec<Inst>,
+}
+
+/// Builds a [`Function`] block by block. Labels are handed out before their
+/// blocks are placed; blocks are laid out in the order they are placed.
+#[derive(Debug, Default)]
+pub struct Builder {
+    regs: Vec<Type>,
+    slots: Vec<u32>,
+    labels: u32,
+    /// Finished blocks by label.
+    done: Vec<(Label, Block)>,
+    /// Labels in the order their blocks were started.
+    order: Vec<Label>,
+    current: Option<OpenBlock>,
+}
+
+impl Builder {
+    /// A builder positioned in the entry block.
+    pub fn new() -> Self {
+        let mut b = Builder::default();
+        let entry = b.new_label();
+        b.start(entry);
+        b
+    }
+
+    pub fn reg(&mut self, ty: Type) -> VReg {
+        self.regs.push(ty);
+        VReg(self.regs.len() as u32 - 1)
+    }
+
+    pub fn slot(&mut self, size: u32) -> Slot {
+        self.slots.push(size.max(1));
+        Slot(self.slots.len() as u32 - 1)
+    }
+
+    pub fn new_label(&mut self) -> Label {
+        self.labels += 1;
+        Label(self.labels - 1)
+    }
+
+    fn start(&mut self, label: Label) {
+        debug_assert!(self.current.is_none());
+        self.order.push(label);
+        self.current = Some(OpenBlock {
+            label,
+            insts: Vec::new(),
+        });
+    }
+
+    /// Appends to the current block; code after a jump starts an unreachable one.
+    pub fn push(&mut self, inst: Inst) {
+        if self.current.is_none() {
+            let l = self.new_label();
+            self.start(l);
+        }
+        self.current
+            .as_mut()
+            .expect("just started")
+            .insts
+            .push(inst);
+    }
+
+    /// Ends the current block (if open) with `term`.
+    fn terminate(&mut self, term: Terminator) {
+        if let Some(OpenBlock { label, insts }) = self.current.take() {
+            self.done.push((label, Block { insts, term }));
+        }
+    }
+
+    /// Starts the block `label`; the open block falls through into it.
+    pub fn place(&mut self, label: Label) {
+        if self.current.is_some() {
+            self.terminate(Terminator::Jump(label));
+        }
+        self.start(label);
+    }
+
+    pub fn jump(&mut self, target: Label) {
+        self.terminate(Terminator::Jump(target));
+    }
+
+    /// `if lhs op rhs goto target`, else continue in a new block.
+    pub fn branch(&mut self, op: CmpOp, lhs: VReg, rhs: Operand, target: Label) {
+        let next = self.new_label();
+        self.terminate(Terminator::Branch {
+            op,
+            lhs,
+            rhs,
+            then: target,
+            otherwise: next,
+        });
+        self.start(next);
+    }
+
+    pub fn ret(&mut self) {
+        self.terminate(Terminator::Return);
+    }
+
+    /// Takes the open block aside (to append to it later with [`Builder::resume`]).
+    pub fn suspend(&mut self) -> Option<OpenBlock> {
+        self.current.take()
+    }
+
+    /// Makes a suspended block current again; the current one must be closed.
+    pub fn resume(&mut self, block: Option<OpenBlock>) {
+        debug_assert!(self.current.is_none());
+        self.current = block;
+    }
+
+    /// The finished function: blocks renumbered in layout order. The open
+    /// block returns.
+    pub fn finish(mut self) -> Function {
+        self.ret();
+        let mut index = vec![u32::MAX; self.labels as usize];
+        for (i, l) in self.order.iter().enumerate() {
+            index[l.0 as usize] = i as u32;
+        }
+        let rename = |l: Label| Label(index[l.0 as usize]);
+        let mut blocks: Vec<Option<Block>> = vec![None; self.order.len()];
+        for (label, mut block) in self.done {
+            block.term.relabel(rename);
+            blocks[index[label.0 as usize] as usize] = Some(block);
+        }
+        let blocks: Vec<Block> = blocks
+            .into_iter()
+            .map(|b| b.expect("every started block is closed"))
+            .collect();
+        debug_assert!(blocks
+            .iter()
+            .flat_map(|b| b.term.successors())
+            .all(|l| (l.0 as usize) < blocks.len()));
+        Function {
+            blocks,
+            regs: self.regs,
+            slots: self.slots,
+        }
+    }
 }
 
 impl fmt::Display for Operand {
@@ -270,15 +463,6 @@ impl fmt::Display for Inst {
                     src.0
                 )
             }
-            Label(l) => write!(f, "L{}:", l.0),
-            Jump(l) => write!(f, "  goto L{}", l.0),
-            Branch {
-                op,
-                lhs,
-                rhs,
-                target,
-            } => write!(f, "  if {op:?} %{}, {rhs} goto L{}", lhs.0, target.0),
-            Exit => write!(f, "  exit"),
             LoadCtx { dst, offset, size } => {
                 write!(f, "  %{} = load{} ctx+{offset}", dst.0, size * 8)
             }
@@ -358,6 +542,26 @@ impl fmt::Display for Inst {
     }
 }
 
+impl fmt::Display for Terminator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Terminator::Jump(l) => write!(f, "  goto L{}", l.0),
+            Terminator::Branch {
+                op,
+                lhs,
+                rhs,
+                then,
+                otherwise,
+            } => write!(
+                f,
+                "  if {op:?} %{}, {rhs} goto L{} else L{}",
+                lhs.0, then.0, otherwise.0
+            ),
+            Terminator::Return => write!(f, "  return"),
+        }
+    }
+}
+
 impl fmt::Display for Function {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, t) in self.regs.iter().enumerate() {
@@ -366,8 +570,12 @@ impl fmt::Display for Function {
         for (i, size) in self.slots.iter().enumerate() {
             writeln!(f, "  slot s{i}: {size} bytes")?;
         }
-        for inst in &self.insts {
-            writeln!(f, "{inst}")?;
+        for (i, block) in self.blocks.iter().enumerate() {
+            writeln!(f, "L{i}:")?;
+            for inst in &block.insts {
+                writeln!(f, "{inst}")?;
+            }
+            writeln!(f, "{}", block.term)?;
         }
         Ok(())
     }

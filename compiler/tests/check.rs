@@ -854,3 +854,22 @@ fn errors_of_every_probe_are_collected_with_secondary_labels() {
     assert_eq!(&src[first.span.start..first.span.end], "1");
     assert_eq!(first.label, "first assigned here");
 }
+
+#[test]
+fn loops() {
+    check_ok!("BEGIN { $i = 0; while ($i < 10) { $i++; if ($i == 3) { continue; } if ($i > 8) { break; } } }");
+    check_ok!("tracepoint:sched:sched_switch { $n = 0; while ($n < args->prev_pid % 8) { $n++; } @ = hist($n); }");
+    expect(
+        check_err!("BEGIN { break; }", "`break` outside of a loop"),
+        "syntax",
+        Some("while"),
+    );
+    expect(
+        check_err!(
+            "BEGIN { if (1) { continue; } }",
+            "`continue` outside of a loop"
+        ),
+        "syntax",
+        Some("while"),
+    );
+}

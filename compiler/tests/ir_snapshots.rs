@@ -129,3 +129,17 @@ fn artifact_summary() {
         r#"tracepoint:sched:sched_switch { @[args->prev_comm, pid] = hist(args->prev_pid); printf("%s %d\n", comm, pid); } profile:hz:99 { @k[kstack] = count(); } interval:s:1 { print(@k); clear(@k); exit(); }"#
     ));
 }
+
+#[test]
+fn ir_while_break_continue() {
+    insta::assert_snapshot!(ir(
+        "BEGIN { $i = 0; while ($i < 10) { $i++; if ($i == 2) { continue; } if ($i > 5) { break; } @[$i] = count(); } }"
+    ));
+}
+
+#[test]
+fn disassembly_while_loop() {
+    insta::assert_snapshot!(disassembly(
+        "BEGIN { $i = 0; while ($i < 100) { $i++; @s = sum($i); } }"
+    ));
+}

@@ -5,7 +5,7 @@
 
 use tracelet_compiler::artifact::{AttachPlan, ProbeSpec};
 use tracelet_compiler::codegen::{emit, write_elf, ElfProgram, RuntimeMaps};
-use tracelet_compiler::ir::{Function, Inst, MapId, VReg};
+use tracelet_compiler::ir::{Builder, Inst, MapId};
 use tracelet_compiler::types::Type;
 use tracelet_compiler::Artifact;
 
@@ -28,15 +28,14 @@ fn a_rejected_program_names_its_probe_and_quotes_the_verifier() {
     if !root_or_skip() {
         return;
     }
-    let func = Function {
-        insts: vec![Inst::LoadCtx {
-            dst: VReg(0),
-            offset: 2,
-            size: 2,
-        }],
-        regs: vec![Type::U64],
-        ..Default::default()
-    };
+    let mut b = Builder::new();
+    let dst = b.reg(Type::U64);
+    b.push(Inst::LoadCtx {
+        dst,
+        offset: 2,
+        size: 2,
+    });
+    let func = b.finish();
     let unused = MapId(usize::MAX);
     let program = emit(
         &func,

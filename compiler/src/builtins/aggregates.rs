@@ -232,26 +232,11 @@ fn keep_extreme(
 ) {
     let (take, skip) = (cx.label(), cx.label());
     let zero = Operand::Imm(0);
-    cx.push(Inst::Branch {
-        op: CmpOp::Eq,
-        lhs: set,
-        rhs: zero,
-        target: skip,
-    });
-    cx.push(Inst::Branch {
-        op: CmpOp::Eq,
-        lhs: acc_set,
-        rhs: zero,
-        target: take,
-    });
+    cx.branch(CmpOp::Eq, set, zero, skip);
+    cx.branch(CmpOp::Eq, acc_set, zero, take);
     let keep = if min { CmpOp::SGe } else { CmpOp::SLe };
-    cx.push(Inst::Branch {
-        op: keep,
-        lhs: value,
-        rhs: Operand::Reg(acc),
-        target: skip,
-    });
-    cx.push(Inst::Label(take));
+    cx.branch(keep, value, Operand::Reg(acc), skip);
+    cx.place(take);
     cx.push(Inst::Mov {
         dst: acc,
         src: Operand::Reg(value),
@@ -260,7 +245,7 @@ fn keep_extreme(
         dst: acc_set,
         src: Operand::Imm(1),
     });
-    cx.push(Inst::Label(skip));
+    cx.place(skip);
 }
 
 /// Merges the per-CPU values of one key into the value user space shows.

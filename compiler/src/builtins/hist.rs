@@ -64,29 +64,19 @@ fn bucket_index(cx: &mut Lowerer, n: VReg, signed: bool, bits: u8) -> VReg {
         src: Operand::Imm(0),
     });
     if signed {
-        cx.push(Inst::Branch {
-            op: CmpOp::SLt,
-            lhs: n,
-            rhs: Operand::Imm(0),
-            target: done,
-        });
+        cx.branch(CmpOp::SLt, n, Operand::Imm(0), done);
     }
     // Small values get one bucket each.
     let large = cx.label();
-    cx.push(Inst::Branch {
-        op: CmpOp::UGe,
-        lhs: n,
-        rhs: Operand::Imm(small_limit),
-        target: large,
-    });
+    cx.branch(CmpOp::UGe, n, Operand::Imm(small_limit), large);
     cx.push(Inst::Alu {
         op: AluOp::Add,
         dst: idx,
         lhs: n,
         rhs: Operand::Imm(1),
     });
-    cx.push(Inst::Jump(done));
-    cx.push(Inst::Label(large));
+    cx.jump(done);
+    cx.place(large);
     // b = floor(log2 n) by binary search.
     let (v, b) = (cx.reg(Type::U64), cx.reg(Type::U64));
     cx.push(Inst::Mov {
@@ -99,12 +89,7 @@ fn bucket_index(cx: &mut Lowerer, n: VReg, signed: bool, bits: u8) -> VReg {
     });
     for shift in [32i64, 16, 8, 4, 2, 1] {
         let skip = cx.label();
-        cx.push(Inst::Branch {
-            op: CmpOp::ULt,
-            lhs: v,
-            rhs: Operand::Imm(1i64 << shift),
-            target: skip,
-        });
+        cx.branch(CmpOp::ULt, v, Operand::Imm(1i64 << shift), skip);
         cx.push(Inst::Alu {
             op: AluOp::LShr,
             dst: v,
@@ -117,7 +102,7 @@ fn bucket_index(cx: &mut Lowerer, n: VReg, signed: bool, bits: u8) -> VReg {
             lhs: b,
             rhs: Operand::Imm(shift),
         });
-        cx.push(Inst::Label(skip));
+        cx.place(skip);
     }
     // sub = (n >> (b - bits)) & (2^bits - 1)
     let shift = cx.alu(AluOp::Sub, b, Operand::Imm(bits as i64), Type::U64);
@@ -133,7 +118,7 @@ fn bucket_index(cx: &mut Lowerer, n: VReg, signed: bool, bits: u8) -> VReg {
         lhs: base,
         rhs: Operand::Reg(sub),
     });
-    cx.push(Inst::Label(done));
+    cx.place(done);
     idx
 }
 

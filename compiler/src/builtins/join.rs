@@ -65,12 +65,7 @@ impl Builtin for Join {
                 offset: 0,
                 size: 8,
             });
-            cx.push(Inst::Branch {
-                op: CmpOp::Eq,
-                lhs: p,
-                rhs: Operand::Imm(0),
-                target: done,
-            });
+            cx.branch(CmpOp::Eq, p, Operand::Imm(0), done);
             cx.push(Inst::Call {
                 dst: None,
                 helper: read_str,
@@ -81,7 +76,7 @@ impl Builtin for Join {
                 src: Operand::Imm(i as i64 + 1),
             });
         }
-        cx.push(Inst::Label(done));
+        cx.place(done);
         let mut vals = vec![Val::Reg(count, Type::U64)];
         vals.extend(strings.into_iter().map(|s| Val::Mem(s, Type::Str { size })));
         cx.event(Action::Join { separator }, &vals)?;

@@ -51,18 +51,8 @@ impl Builtin for Lhist {
             dst: idx,
             src: Operand::Imm(0),
         });
-        cx.push(Inst::Branch {
-            op: CmpOp::SLt,
-            lhs: n,
-            rhs: Operand::Imm(min),
-            target: done,
-        });
-        cx.push(Inst::Branch {
-            op: CmpOp::SGe,
-            lhs: n,
-            rhs: Operand::Imm(min + buckets * step),
-            target: over,
-        });
+        cx.branch(CmpOp::SLt, n, Operand::Imm(min), done);
+        cx.branch(CmpOp::SGe, n, Operand::Imm(min + buckets * step), over);
         let off = cx.alu(AluOp::Sub, n, Operand::Imm(min), Type::U64);
         let q = cx.alu(AluOp::UDiv, off, Operand::Imm(step), Type::U64);
         cx.push(Inst::Alu {
@@ -71,13 +61,13 @@ impl Builtin for Lhist {
             lhs: q,
             rhs: Operand::Imm(1),
         });
-        cx.push(Inst::Jump(done));
-        cx.push(Inst::Label(over));
+        cx.jump(done);
+        cx.place(over);
         cx.push(Inst::Mov {
             dst: idx,
             src: Operand::Imm(buckets + 1),
         });
-        cx.push(Inst::Label(done));
+        cx.place(done);
         Ok(Aggregate {
             value: MapValue::LHist {
                 min,

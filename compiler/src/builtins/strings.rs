@@ -77,18 +77,13 @@ fn branch(cx: &mut Lowerer, op: CmpOp, a: Operand, b: Operand, target: Label) ->
                 _ => x != y,
             };
             if taken {
-                cx.push(Inst::Jump(target));
+                cx.jump(target);
             }
             return Some(taken);
         }
         (Operand::Reg(r), other) | (other, Operand::Reg(r)) => (r, other),
     };
-    cx.push(Inst::Branch {
-        op,
-        lhs,
-        rhs,
-        target,
-    });
+    cx.branch(op, lhs, rhs, target);
     None
 }
 
@@ -138,13 +133,13 @@ impl Builtin for Strncmp {
                 break;
             }
         }
-        cx.push(Inst::Jump(end));
-        cx.push(Inst::Label(differ));
+        cx.jump(end);
+        cx.place(differ);
         cx.push(Inst::Mov {
             dst: d,
             src: Operand::Imm(1),
         });
-        cx.push(Inst::Label(end));
+        cx.place(end);
         Ok(Val::Reg(d, Type::U64))
     }
 }
@@ -182,7 +177,7 @@ impl Builtin for Strcontains {
         let (x, y) = (cx.reg(Type::U64), cx.reg(Type::U64));
         match &needle {
             // An empty needle occurs everywhere.
-            StrArg::Literal(b) if b.is_empty() => cx.push(Inst::Jump(found)),
+            StrArg::Literal(b) if b.is_empty() => cx.jump(found),
             StrArg::Literal(b) => {
                 // Every start where the whole literal fits.
                 let starts = (h + 1).saturating_sub(b.len() as u32);
@@ -196,8 +191,8 @@ impl Builtin for Strcontains {
                         }
                         branch(cx, CmpOp::Ne, hb, Operand::Imm(c as i64), next);
                     }
-                    cx.push(Inst::Jump(found));
-                    cx.push(Inst::Label(next));
+                    cx.jump(found);
+                    cx.place(next);
                 }
             }
             StrArg::Buffer(..) => {
@@ -209,7 +204,7 @@ impl Builtin for Strcontains {
                         branch(cx, CmpOp::Eq, nb, Operand::Imm(0), found);
                         if i + j >= h {
                             // The haystack ran out before the needle.
-                            cx.push(Inst::Jump(end));
+                            cx.jump(end);
                             break;
                         }
                         let hb = byte_at(cx, &hay, i + j, x);
@@ -219,18 +214,18 @@ impl Builtin for Strcontains {
                         branch(cx, CmpOp::Ne, hb, nb, next);
                     }
                     // The whole needle buffer matched.
-                    cx.push(Inst::Jump(found));
-                    cx.push(Inst::Label(next));
+                    cx.jump(found);
+                    cx.place(next);
                 }
             }
         }
-        cx.push(Inst::Jump(end));
-        cx.push(Inst::Label(found));
+        cx.jump(end);
+        cx.place(found);
         cx.push(Inst::Mov {
             dst: d,
             src: Operand::Imm(1),
         });
-        cx.push(Inst::Label(end));
+        cx.place(end);
         Ok(Val::Reg(d, Type::U64))
     }
 }

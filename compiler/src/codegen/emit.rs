@@ -2,9 +2,11 @@
 //! registers, label resolution, and expansion of the fused map operations.
 
 use super::insn::{Alu, Insn, Jmp, Src, FP, R0, R1, R2, R3, R6, R9};
-use super::reach::reachable;
+use super::liveness::{analyse, reachable, Liveness};
 use super::regalloc::{allocate, layout_slots, Allocation, Loc, SlotLayout, ALLOCATABLE};
-use crate::ir::{AggOp, AluOp, Arg, CmpOp, Function, Inst, Label, MapId, Operand, Slot, VReg};
+use crate::ir::{
+    AggOp, AluOp, Arg, CmpOp, Function, Inst, Label, MapId, Operand, Slot, Terminator, VReg,
+};
 
 /// The BPF stack limit.
 pub const STACK_LIMIT: u32 = 512;
@@ -61,15 +63,17 @@ fn stack_frame(layout: &SlotLayout, alloc: &Allocation) -> u32 {
 
 /// Bytes of scratch map value a function needs, when its slots do not fit the stack.
 pub fn scratch_bytes(func: &Function) -> Option<u32> {
-    let layout = layout_slots(func);
-    (stack_frame(&layout, &allocate(func, &ALLOCATABLE)) > STACK_LIMIT).then_some(layout.total)
+    let live = analyse(func);
+    let layout = layout_slots(func, &live);
+    (stack_frame(&layout, &allocate(&live, &ALLOCATABLE)) > STACK_LIMIT).then_some(layout.total)
 }
 
 /// Compiles one IR function. Slots that do not fit the 512-byte stack live in
 /// the scratch map (r9 then points at it, so only r7 and r8 hold registers).
 pub fn emit(func: &Function, maps: RuntimeMaps) -> Result<Program, String> {
-    let layout = layout_slots(func);
-    let stack_alloc = allocate(func, &ALLOCATABLE);
+    let live = analyse(func);
+    let layout = layout_slots(func, &live);
+    let stack_alloc = allocate(&live, &ALLOCATABLE);
     let in_stack = stack_frame(&layout, &stack_alloc) <= STACK_LIMIT;
     let (alloc, slot_reg, stack_slots) = if in_stack {
         (stack_alloc, FP, layout.total)
@@ -81,7 +85,7 @@ pub fn emit(func: &Function, maps: RuntimeMaps) -> Result<Program, String> {
                 layout.total
             ));
         }
-        (allocate(func, &ALLOCATABLE[..2]), R9, 0)
+        (allocate(&live, &ALLOCATABLE[..2]), R9, 0)
     };
     let spill_base = -((stack_slots + alloc.spill_slots * 8) as i32);
     let frame = stack_slots + alloc.spill_slots * 8 + 8;
@@ -102,16 +106,22 @@ pub fn emit(func: &Function, maps: RuntimeMaps) -> Result<Program, String> {
         slot_reg,
         spill_base,
         scratch: -(frame as i32),
-        labels: vec![None; func.labels as usize],
+        labels: vec![None; func.blocks.len()],
         fixups: Vec::new(),
         maps,
         func,
     };
     let end = e.new_label();
-    e.prologue(end);
-    let live = reachable(func);
-    for (inst, _) in func.insts.iter().zip(live).filter(|(_, live)| *live) {
-        e.inst(inst);
+    e.prologue(end, &live);
+    let reached = reachable(func);
+    let order: Vec<usize> = (0..func.blocks.len()).filter(|&b| reached[b]).collect();
+    for (i, &b) in order.iter().enumerate() {
+        let next = order.get(i + 1).map(|&n| Label(n as u32));
+        e.place(Label(b as u32));
+        for inst in &func.blocks[b].insts {
+            e.inst(inst);
+        }
+        e.terminator(&func.blocks[b].term, next, end);
     }
     e.place(end);
     e.exit();
@@ -154,24 +164,29 @@ impl Emitter<'_> {
         )
     }
 
-    /// Zero every register and spill slot so no path reads undefined values,
-    /// and point r9 at the scratch value when slots live there.
-    fn prologue(&mut self, end: Label) {
+    /// Zero the registers some path reads before writing (live on entry),
+    /// so no path reads undefined values, and point r9 at the scratch value
+    /// when slots live there.
+    fn prologue(&mut self, end: Label, live: &Liveness) {
         self.push(Insn::mov(R6, Src::Reg(1)));
-        let mut used_regs = [false; 10];
-        for loc in &self.alloc.locs {
-            if let Loc::Reg(r) = loc {
-                used_regs[*r as usize] = true;
+        let mut locs: Vec<Loc> = live
+            .live_in_entry
+            .iter()
+            .map(|v| self.alloc.locs[v.0 as usize])
+            .collect();
+        locs.sort_by_key(|l| match l {
+            Loc::Reg(r) => (0, *r as u32),
+            Loc::Spill(s) => (1, *s),
+        });
+        locs.dedup();
+        for loc in locs {
+            match loc {
+                Loc::Reg(r) => self.push(Insn::mov(r, Src::Imm(0))),
+                Loc::Spill(s) => {
+                    let off = self.spill_off(s);
+                    self.push(Insn::store_imm(8, FP, off, 0));
+                }
             }
-        }
-        for (r, used) in used_regs.iter().enumerate() {
-            if *used {
-                self.push(Insn::mov(r as u8, Src::Imm(0)));
-            }
-        }
-        for s in 0..self.alloc.spill_slots {
-            let off = self.spill_off(s);
-            self.push(Insn::store_imm(8, FP, off, 0));
         }
         if let (R9, Some(map)) = (self.slot_reg, self.maps.scratch) {
             self.zero_key_lookup(map);
@@ -306,19 +321,6 @@ impl Emitter<'_> {
                 }
                 self.write(*dst, R0);
             }
-            Inst::Label(l) => self.place(*l),
-            Inst::Jump(l) => self.jump_to(Insn::jump(Jmp::Ja, 0, Src::Imm(0), 0), *l),
-            Inst::Branch {
-                op,
-                lhs,
-                rhs,
-                target,
-            } => {
-                let l = self.read(*lhs, R1);
-                let r = self.src(*rhs, R2);
-                self.jump_to(Insn::jump(jmp(*op), l, r, 0), *target);
-            }
-            Inst::Exit => self.exit(),
             Inst::LoadCtx { dst, offset, size } => {
                 self.push(Insn::load(*size, R0, R6, *offset as i16));
                 self.write(*dst, R0);
@@ -393,6 +395,33 @@ impl Emitter<'_> {
                 init,
             } => self.aggregate(*map, *key, ops, *init),
             Inst::Output { slot, len } => self.output(*slot, *len),
+        }
+    }
+
+    /// Ends a block: jumps that are not to the next block (`next`), and
+    /// returns through the shared epilogue `end`.
+    fn terminator(&mut self, term: &Terminator, next: Option<Label>, end: Label) {
+        let goto = |e: &mut Self, target: Label| {
+            if Some(target) != next {
+                e.jump_to(Insn::jump(Jmp::Ja, 0, Src::Imm(0), 0), target);
+            }
+        };
+        match term {
+            Terminator::Jump(t) => goto(self, *t),
+            Terminator::Branch {
+                op,
+                lhs,
+                rhs,
+                then,
+                otherwise,
+            } => {
+                let l = self.read(*lhs, R1);
+                let r = self.src(*rhs, R2);
+                self.jump_to(Insn::jump(jmp(*op), l, r, 0), *then);
+                goto(self, *otherwise);
+            }
+            Terminator::Return if next.is_none() => {}
+            Terminator::Return => goto(self, end),
         }
     }
 

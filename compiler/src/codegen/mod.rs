@@ -3,7 +3,7 @@
 pub mod elf;
 pub mod emit;
 pub mod insn;
-pub mod reach;
+pub mod liveness;
 pub mod regalloc;
 
 pub use elf::{write_elf, ElfProgram};

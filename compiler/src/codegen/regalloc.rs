@@ -1,10 +1,10 @@
-//! Register allocation by linear scan over live intervals. Control flow in the
-//! IR only jumps forward, so `[first mention, last mention]` of a virtual
-//! register covers every point where it is live. Intervals get r7–r9
+//! Register allocation by linear scan over the live intervals that
+//! [`liveness`](super::liveness) computes on the CFG. Intervals get r7–r9
 //! (preserved across helper calls) while one is free, else an 8-byte stack
 //! slot; both are reused once an interval ends. r6 holds the context, r0–r5 are
 //! scratch for single instructions.
 
+use super::liveness::{Interval, Liveness};
 use crate::ir::{AggOp, Arg, Function, Inst, Operand, Slot, VReg};
 
 /// Where a virtual register lives.
@@ -25,41 +25,27 @@ pub struct Allocation {
 /// Registers preserved across helper calls that hold virtual registers.
 pub const ALLOCATABLE: [u8; 3] = [7, 8, 9];
 
-/// `(first, last)` instruction index mentioning each of `n` items, in order of
-/// first mention; items never mentioned are left out.
-fn intervals(
-    n: usize,
-    insts: &[Inst],
-    mentions: impl Fn(&Inst, &mut dyn FnMut(usize)),
-) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
-    let mut first = vec![usize::MAX; n];
-    let mut last = vec![0usize; n];
-    for (i, inst) in insts.iter().enumerate() {
-        mentions(inst, &mut |x| {
-            first[x] = first[x].min(i);
-            last[x] = last[x].max(i);
-        });
-    }
-    let mut order: Vec<usize> = (0..n).filter(|&x| first[x] != usize::MAX).collect();
-    order.sort_by_key(|&x| first[x]);
-    (order, first, last)
+/// Items with an interval, in order of interval start.
+fn by_start(intervals: &[Option<Interval>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..intervals.len())
+        .filter(|&x| intervals[x].is_some())
+        .collect();
+    order.sort_by_key(|&x| intervals[x].map(|iv| iv.0));
+    order
 }
 
 /// Allocates virtual registers to `registers` and spill slots.
-pub fn allocate(func: &Function, registers: &[u8]) -> Allocation {
-    let n = func.regs.len();
-    let (order, first, last) = intervals(n, &func.insts, |inst, f| {
-        for_each_reg(inst, |r| f(r.0 as usize))
-    });
-
-    let mut locs = vec![Loc::Spill(0); n];
+pub fn allocate(live: &Liveness, registers: &[u8]) -> Allocation {
+    let iv = |r: usize| live.regs[r].expect("ordered items have intervals");
+    let mut locs = vec![Loc::Spill(0); live.regs.len()];
     let mut active: Vec<(usize, Loc)> = Vec::new(); // (end, loc)
     let mut free_regs: Vec<u8> = registers.iter().rev().copied().collect();
     let mut free_spills: Vec<u32> = Vec::new();
     let mut spill_slots = 0;
-    for r in order {
+    for r in by_start(&live.regs) {
+        let (first, last) = iv(r);
         active.retain(|&(end, loc)| {
-            if end < first[r] {
+            if end < first {
                 match loc {
                     Loc::Reg(p) => free_regs.push(p),
                     Loc::Spill(s) => free_spills.push(s),
@@ -77,7 +63,7 @@ pub fn allocate(func: &Function, registers: &[u8]) -> Allocation {
             })),
         };
         locs[r] = loc;
-        active.push((last[r], loc));
+        active.push((last, loc));
     }
     Allocation { locs, spill_slots }
 }
@@ -88,37 +74,37 @@ fn operand(op: &Operand, f: &mut impl FnMut(VReg)) {
     }
 }
 
-/// Calls `f` for every virtual register an instruction mentions.
-pub fn for_each_reg(inst: &Inst, mut f: impl FnMut(VReg)) {
+/// The virtual register an instruction writes, if any.
+pub fn def(inst: &Inst) -> Option<VReg> {
     use Inst::*;
     match inst {
-        Mov { dst, src } => {
-            f(*dst);
-            operand(src, &mut f);
-        }
-        Alu { dst, lhs, rhs, .. } | Cmp { dst, lhs, rhs, .. } => {
-            f(*dst);
+        Mov { dst, .. }
+        | Alu { dst, .. }
+        | Cmp { dst, .. }
+        | Extend { dst, .. }
+        | LoadCtx { dst, .. }
+        | LoadSlot { dst, .. } => Some(*dst),
+        Call { dst, .. } => *dst,
+        _ => None,
+    }
+}
+
+/// Calls `f` for every virtual register an instruction reads.
+pub fn for_each_use(inst: &Inst, mut f: impl FnMut(VReg)) {
+    use Inst::*;
+    match inst {
+        Mov { src, .. } => operand(src, &mut f),
+        Alu { lhs, rhs, .. } | Cmp { lhs, rhs, .. } => {
             f(*lhs);
             operand(rhs, &mut f);
         }
-        Extend { dst, src, .. } => {
-            f(*dst);
-            f(*src);
-        }
-        Branch { lhs, rhs, .. } => {
-            f(*lhs);
-            operand(rhs, &mut f);
-        }
-        LoadCtx { dst, .. } | LoadSlot { dst, .. } => f(*dst),
+        Extend { src, .. } => f(*src),
         StoreSlot { src, .. } => operand(src, &mut f),
-        Call { dst, args, .. } => {
+        Call { args, .. } => {
             for a in args {
                 if let Arg::Reg(r) | Arg::CtxPlus(r) = a {
                     f(*r)
                 }
-            }
-            if let Some(d) = dst {
-                f(*d)
             }
         }
         MapAggregate { ops, .. } => {
@@ -129,15 +115,22 @@ pub fn for_each_reg(inst: &Inst, mut f: impl FnMut(VReg)) {
                 }
             }
         }
-        Label(_)
-        | Jump(_)
-        | Exit
+        LoadCtx { .. }
+        | LoadSlot { .. }
         | ZeroSlot { .. }
         | CopySlot { .. }
         | MapRead { .. }
         | MapUpdate { .. }
         | MapDelete { .. }
         | Output { .. } => {}
+    }
+}
+
+/// Calls `f` for every virtual register an instruction mentions.
+pub fn for_each_reg(inst: &Inst, mut f: impl FnMut(VReg)) {
+    for_each_use(inst, &mut f);
+    if let Some(d) = def(inst) {
+        f(d)
     }
 }
 
@@ -173,15 +166,7 @@ pub fn for_each_slot(inst: &Inst, mut f: impl FnMut(Slot)) {
             f(*key);
             f(*init);
         }
-        Mov { .. }
-        | Alu { .. }
-        | Cmp { .. }
-        | Extend { .. }
-        | Label(_)
-        | Jump(_)
-        | Branch { .. }
-        | Exit
-        | LoadCtx { .. } => {}
+        Mov { .. } | Alu { .. } | Cmp { .. } | Extend { .. } | LoadCtx { .. } => {}
     }
 }
 
@@ -196,19 +181,17 @@ pub struct SlotLayout {
 }
 
 /// Lays out slots, first fit in order of first use.
-pub fn layout_slots(func: &Function) -> SlotLayout {
+pub fn layout_slots(func: &Function, live: &Liveness) -> SlotLayout {
     let n = func.slots.len();
-    let (order, first, last) = intervals(n, &func.insts, |inst, f| {
-        for_each_slot(inst, |s| f(s.0 as usize))
-    });
+    let iv = |s: usize| live.slots[s].expect("ordered items have intervals");
     let size = |s: usize| func.slots[s].div_ceil(8) * 8;
     let mut placed: Vec<usize> = Vec::new();
     let mut start = vec![0u32; n];
     let mut total = 0;
-    for s in order {
+    for s in by_start(&live.slots) {
         let mut busy: Vec<(u32, u32)> = placed
             .iter()
-            .filter(|p| last[**p] >= first[s])
+            .filter(|p| iv(**p).1 >= iv(s).0)
             .map(|p| (start[*p], start[*p] + size(*p)))
             .collect();
         busy.sort_unstable();
@@ -229,80 +212,158 @@ pub fn layout_slots(func: &Function) -> SlotLayout {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codegen::liveness::analyse;
+    use crate::ir::{Builder, CmpOp, Slot};
     use crate::types::Type;
+
+    fn mov(b: &mut Builder, dst: VReg, v: i64) {
+        b.push(Inst::Mov {
+            dst,
+            src: Operand::Imm(v),
+        });
+    }
+
+    fn store(b: &mut Builder, slot: Slot, r: VReg) {
+        b.push(Inst::StoreSlot {
+            slot,
+            offset: 0,
+            src: Operand::Reg(r),
+            size: 8,
+        });
+    }
 
     #[test]
     fn registers_are_reused_after_their_interval() {
-        let mut func = Function {
-            regs: vec![Type::U64; 5],
-            ..Default::default()
-        };
-        for i in 0..5 {
-            func.insts.push(Inst::Mov {
-                dst: VReg(i),
-                src: Operand::Imm(1),
-            });
-            func.insts.push(Inst::StoreSlot {
-                slot: crate::ir::Slot(0),
-                offset: 0,
-                src: Operand::Reg(VReg(i)),
-                size: 8,
-            });
+        let mut b = Builder::new();
+        let s = b.slot(8);
+        for _ in 0..5 {
+            let r = b.reg(Type::U64);
+            mov(&mut b, r, 1);
+            store(&mut b, s, r);
         }
-        let a = allocate(&func, &ALLOCATABLE);
+        let a = allocate(&analyse(&b.finish()), &ALLOCATABLE);
         assert_eq!(a.spill_slots, 0);
         assert!(a.locs.iter().all(|l| matches!(l, Loc::Reg(_))));
     }
 
     #[test]
     fn overlapping_registers_spill() {
-        let mut func = Function {
-            regs: vec![Type::U64; 5],
-            ..Default::default()
-        };
-        for i in 0..5 {
-            func.insts.push(Inst::Mov {
-                dst: VReg(i),
-                src: Operand::Imm(1),
-            });
+        let mut b = Builder::new();
+        let s = b.slot(8);
+        let regs: Vec<VReg> = (0..5).map(|_| b.reg(Type::U64)).collect();
+        for r in &regs {
+            mov(&mut b, *r, 1);
         }
-        for i in 0..5 {
-            func.insts.push(Inst::Branch {
-                op: crate::ir::CmpOp::Eq,
-                lhs: VReg(i),
-                rhs: Operand::Imm(0),
-                target: crate::ir::Label(0),
-            });
+        for r in &regs {
+            store(&mut b, s, *r);
         }
-        let a = allocate(&func, &ALLOCATABLE);
+        let a = allocate(&analyse(&b.finish()), &ALLOCATABLE);
         assert_eq!(a.spill_slots, 2);
+    }
+
+    /// `x = 1; i = 0; loop { store x; t1 = 2; t2 = 3; store t1; store t2; i += 1; if i < 3 loop }`:
+    /// `x` is last mentioned early in the body but read again on the next
+    /// iteration, so no body temporary may take its register.
+    #[test]
+    fn a_value_used_in_a_loop_lives_around_the_back_edge() {
+        let mut b = Builder::new();
+        let s = b.slot(8);
+        let (x, i) = (b.reg(Type::U64), b.reg(Type::U64));
+        mov(&mut b, x, 1);
+        mov(&mut b, i, 0);
+        let head = b.new_label();
+        b.place(head);
+        store(&mut b, s, x);
+        let (t1, t2) = (b.reg(Type::U64), b.reg(Type::U64));
+        mov(&mut b, t1, 2);
+        mov(&mut b, t2, 3);
+        store(&mut b, s, t1);
+        store(&mut b, s, t2);
+        b.push(Inst::Alu {
+            op: crate::ir::AluOp::Add,
+            dst: i,
+            lhs: i,
+            rhs: Operand::Imm(1),
+        });
+        b.branch(CmpOp::ULt, i, Operand::Imm(3), head);
+        let func = b.finish();
+        let live = analyse(&func);
+        let a = allocate(&live, &ALLOCATABLE);
+        for t in [t1, t2] {
+            assert_ne!(
+                a.locs[x.0 as usize], a.locs[t.0 as usize],
+                "x is clobbered by {t:?}"
+            );
+            assert_ne!(
+                a.locs[i.0 as usize], a.locs[t.0 as usize],
+                "i is clobbered by {t:?}"
+            );
+        }
+        assert!(
+            live.live_in_entry.is_empty(),
+            "everything is written before it is read"
+        );
+    }
+
+    #[test]
+    fn a_register_read_before_any_write_is_live_on_entry() {
+        let mut b = Builder::new();
+        let s = b.slot(8);
+        let (c, x) = (b.reg(Type::U64), b.reg(Type::U64));
+        mov(&mut b, c, 0);
+        let skip = b.new_label();
+        b.branch(CmpOp::Eq, c, Operand::Imm(0), skip);
+        mov(&mut b, x, 7);
+        b.place(skip);
+        store(&mut b, s, x);
+        assert_eq!(analyse(&b.finish()).live_in_entry, [x]);
     }
 
     #[test]
     fn slots_with_disjoint_lives_share_bytes() {
-        use crate::ir::Slot;
-        let mut func = Function {
-            slots: vec![16, 8, 8],
-            ..Default::default()
-        };
-        func.insts = vec![
-            Inst::ZeroSlot { slot: Slot(0) },
-            Inst::ZeroSlot { slot: Slot(1) },
-            Inst::CopySlot {
-                dst: Slot(1),
-                dst_offset: 0,
-                src: Slot(0),
-                src_offset: 0,
-                len: 8,
-            },
-            Inst::ZeroSlot { slot: Slot(2) },
-            Inst::Output {
-                slot: Slot(1),
-                len: 8,
-            },
-        ];
-        let layout = layout_slots(&func);
+        let mut b = Builder::new();
+        let (s0, s1, s2) = (b.slot(16), b.slot(8), b.slot(8));
+        b.push(Inst::ZeroSlot { slot: s0 });
+        b.push(Inst::ZeroSlot { slot: s1 });
+        b.push(Inst::CopySlot {
+            dst: s1,
+            dst_offset: 0,
+            src: s0,
+            src_offset: 0,
+            len: 8,
+        });
+        b.push(Inst::ZeroSlot { slot: s2 });
+        b.push(Inst::Output { slot: s1, len: 8 });
+        let func = b.finish();
+        let layout = layout_slots(&func, &analyse(&func));
         assert_eq!(layout.total, 24);
         assert_eq!(layout.start, [0, 16, 0], "slot 2 reuses slot 0's bytes");
+    }
+
+    #[test]
+    fn a_slot_used_in_a_loop_keeps_its_bytes_around_it() {
+        let mut b = Builder::new();
+        let (outer, inner) = (b.slot(8), b.slot(8));
+        let c = b.reg(Type::U64);
+        b.push(Inst::ZeroSlot { slot: outer });
+        let head = b.new_label();
+        b.place(head);
+        b.push(Inst::Output {
+            slot: outer,
+            len: 8,
+        });
+        b.push(Inst::ZeroSlot { slot: inner });
+        b.push(Inst::Output {
+            slot: inner,
+            len: 8,
+        });
+        mov(&mut b, c, 0);
+        b.branch(CmpOp::Eq, c, Operand::Imm(0), head);
+        let func = b.finish();
+        let layout = layout_slots(&func, &analyse(&func));
+        assert_ne!(
+            layout.start[0], layout.start[1],
+            "the loop's slot must not overwrite `outer`"
+        );
     }
 }

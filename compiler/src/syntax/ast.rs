@@ -61,6 +61,12 @@ pub enum StmtKind {
     },
     /// `unroll(N) { }`
     Unroll { count: Expr, body: Block },
+    /// `while (c) { }`
+    While { cond: Expr, body: Block },
+    /// `break`: leave the innermost loop.
+    Break,
+    /// `continue`: start the innermost loop's next iteration.
+    Continue,
     /// `return`
     Return,
 }

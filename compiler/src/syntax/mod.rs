@@ -81,6 +81,11 @@ mod tests {
             StmtKind::Unroll { count, body } => {
                 format!("(unroll {} {})", expr(count), nested(body, depth))
             }
+            StmtKind::While { cond, body } => {
+                format!("(while {} {})", expr(cond), nested(body, depth))
+            }
+            StmtKind::Break => "break".to_string(),
+            StmtKind::Continue => "continue".to_string(),
             StmtKind::Return => "return".to_string(),
         }
     }
@@ -252,11 +257,11 @@ mod tests {
                             b(out, src, o);
                         }
                     }
-                    StmtKind::Unroll { count, body } => {
+                    StmtKind::Unroll { count, body } | StmtKind::While { cond: count, body } => {
                         e(out, src, count);
                         b(out, src, body);
                     }
-                    StmtKind::Return => {}
+                    StmtKind::Return | StmtKind::Break | StmtKind::Continue => {}
                 }
             }
         }

@@ -90,6 +90,7 @@ fn is_punct(rule: Rule) -> bool {
             | Rule::kw_if
             | Rule::kw_else
             | Rule::kw_unroll
+            | Rule::kw_while
             | Rule::EOI
     )
 }
@@ -150,7 +151,15 @@ fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt> {
             let body = block(it.next().expect("unroll body"))?;
             StmtKind::Unroll { count, body }
         }
+        Rule::while_stmt => {
+            let mut it = children(pair);
+            let cond = expr(it.next().expect("while condition"))?;
+            let body = block(it.next().expect("while body"))?;
+            StmtKind::While { cond, body }
+        }
         Rule::return_stmt => StmtKind::Return,
+        Rule::break_stmt => StmtKind::Break,
+        Rule::continue_stmt => StmtKind::Continue,
         Rule::assign_map => {
             let (target, op, value) = assignment(pair)?;
             StmtKind::AssignMap {
@@ -601,7 +610,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::block => "`{`",
         Rule::if_stmt
         | Rule::unroll_stmt
+        | Rule::while_stmt
         | Rule::return_stmt
+        | Rule::break_stmt
+        | Rule::continue_stmt
         | Rule::assign_map
         | Rule::assign_var
         | Rule::expr_stmt => "a statement",

@@ -357,12 +357,7 @@ impl Lowerer<'_> {
             CmpOp::Ne
         };
         let l = self.condition(lhs)?;
-        self.push(Inst::Branch {
-            op: short_when,
-            lhs: l,
-            rhs: Operand::Imm(0),
-            target: short,
-        });
+        self.branch(short_when, l, Operand::Imm(0), short);
         let r = self.condition(rhs)?;
         self.push(Inst::Cmp {
             op: CmpOp::Ne,
@@ -370,31 +365,26 @@ impl Lowerer<'_> {
             lhs: r,
             rhs: Operand::Imm(0),
         });
-        self.push(Inst::Jump(end));
-        self.push(Inst::Label(short));
+        self.jump(end);
+        self.place(short);
         self.push(Inst::Mov {
             dst: d,
             src: Operand::Imm(short_value),
         });
-        self.push(Inst::Label(end));
+        self.place(end);
         Ok(Val::Reg(d, Type::U64))
     }
 
     pub(super) fn ternary(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr) -> Result<Val> {
         let c = self.condition(cond)?;
         let (else_l, end) = (self.label(), self.label());
-        self.push(Inst::Branch {
-            op: CmpOp::Eq,
-            lhs: c,
-            rhs: Operand::Imm(0),
-            target: else_l,
-        });
-        // Lower both arms into a shared destination decided by the first arm's type.
-        let start = self.func.insts.len();
+        self.branch(CmpOp::Eq, c, Operand::Imm(0), else_l);
+        // Both arms are lowered before the shared destination's type is
+        // known; the `then` arm's last block waits open for its copy.
         let a = self.expr(then)?;
-        let then_code: Vec<Inst> = self.func.insts.drain(start..).collect();
+        let then_end = self.b.suspend();
+        self.place(else_l);
         let b = self.expr(otherwise)?;
-        let else_code: Vec<Inst> = self.func.insts.drain(start..).collect();
         let dst = match (a.ty(), b.ty()) {
             (x, y) if x.is_scalar() && y.is_scalar() => {
                 let ty = Type::Int {
@@ -415,13 +405,11 @@ impl Lowerer<'_> {
                 ))
             }
         };
-        self.func.insts.extend(then_code);
-        self.copy_into(&a, &dst);
-        self.push(Inst::Jump(end));
-        self.push(Inst::Label(else_l));
-        self.func.insts.extend(else_code);
         self.copy_into(&b, &dst);
-        self.push(Inst::Label(end));
+        self.jump(end);
+        self.b.resume(then_end);
+        self.copy_into(&a, &dst);
+        self.place(end);
         Ok(dst)
     }
 
@@ -451,26 +439,16 @@ impl Lowerer<'_> {
                 offset: i,
                 size: 1,
             });
-            self.push(Inst::Branch {
-                op: CmpOp::Ne,
-                lhs: x,
-                rhs: Operand::Reg(y),
-                target: differ,
-            });
-            self.push(Inst::Branch {
-                op: CmpOp::Eq,
-                lhs: x,
-                rhs: Operand::Imm(0),
-                target: end,
-            });
+            self.branch(CmpOp::Ne, x, Operand::Reg(y), differ);
+            self.branch(CmpOp::Eq, x, Operand::Imm(0), end);
         }
-        self.push(Inst::Jump(end));
-        self.push(Inst::Label(differ));
+        self.jump(end);
+        self.place(differ);
         self.push(Inst::Mov {
             dst: d,
             src: Operand::Imm(if negate { 1 } else { 0 }),
         });
-        self.push(Inst::Label(end));
+        self.place(end);
         Val::Reg(d, Type::U64)
     }
 

@@ -4,6 +4,7 @@
 //! expressions in their own files.
 
 mod expr;
+mod loops;
 mod map;
 mod positional;
 mod stmt;
@@ -12,7 +13,9 @@ use super::maps::{storage_type, MapTable};
 use super::Options;
 use crate::artifact::{Action, EventSpec, Field};
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{AluOp, Arg, CmpOp, Function, Helper, Inst, Label, MapId, Operand, Slot, VReg};
+use crate::ir::{
+    AluOp, Arg, Builder, CmpOp, Function, Helper, Inst, Label, MapId, Operand, Slot, VReg,
+};
 use crate::kernel_info::KernelInfo;
 use crate::probes::ProbeInstance;
 use crate::syntax::ast::{Block, Expr, ExprKind, UnaryOp};
@@ -46,7 +49,8 @@ struct Var {
 
 /// Lowers one probe instance; shared state (maps, events) lives across probes.
 pub struct Lowerer<'a> {
-    pub func: Function,
+    /// The function being built.
+    b: Builder,
     pub maps: &'a mut MapTable,
     pub events: &'a mut Vec<EventSpec>,
     pub probe: &'a ProbeInstance,
@@ -57,6 +61,15 @@ pub struct Lowerer<'a> {
     pub kernel: &'a dyn KernelInfo,
     vars: HashMap<String, Var>,
     exit_label: Label,
+    /// Innermost last: where `continue` and `break` go.
+    loops: Vec<LoopTargets>,
+}
+
+/// The blocks a loop's `continue` and `break` jump to.
+#[derive(Clone, Copy, Debug)]
+struct LoopTargets {
+    next: Label,
+    exit: Label,
 }
 
 /// Ids of the maps every script has (and the stack map when used).
@@ -77,11 +90,10 @@ impl<'a> Lowerer<'a> {
         runtime_maps: RuntimeMapIds,
         kernel: &'a dyn KernelInfo,
     ) -> Self {
-        let mut func = Function::default();
-        let exit_label = Label(0);
-        func.labels = 1;
+        let mut b = Builder::new();
+        let exit_label = b.new_label();
         Lowerer {
-            func,
+            b,
             maps,
             events,
             probe,
@@ -90,6 +102,7 @@ impl<'a> Lowerer<'a> {
             kernel,
             vars: HashMap::new(),
             exit_label,
+            loops: Vec::new(),
         }
     }
 
@@ -97,32 +110,25 @@ impl<'a> Lowerer<'a> {
     pub fn lower_probe(mut self, predicate: Option<&Expr>, body: &Block) -> Result<Function> {
         if let Some(p) = predicate {
             let c = self.condition(p)?;
-            self.push(Inst::Branch {
-                op: CmpOp::Eq,
-                lhs: c,
-                rhs: Operand::Imm(0),
-                target: self.exit_label,
-            });
+            self.branch(CmpOp::Eq, c, Operand::Imm(0), self.exit_label);
         }
         self.block(body)?;
-        self.push(Inst::Label(self.exit_label));
-        Ok(self.func)
+        self.place(self.exit_label);
+        Ok(self.b.finish())
     }
 
     // ----- building blocks used by builtins -----
 
     pub fn push(&mut self, inst: Inst) {
-        self.func.insts.push(inst);
+        self.b.push(inst);
     }
 
     pub fn reg(&mut self, ty: Type) -> VReg {
-        self.func.regs.push(ty);
-        VReg(self.func.regs.len() as u32 - 1)
+        self.b.reg(ty)
     }
 
     pub fn slot(&mut self, size: u32) -> Slot {
-        self.func.slots.push(size.max(1));
-        Slot(self.func.slots.len() as u32 - 1)
+        self.b.slot(size)
     }
 
     /// A zero-filled slot.
@@ -132,9 +138,23 @@ impl<'a> Lowerer<'a> {
         s
     }
 
+    /// A block to [`place`](Self::place) later and jump or branch to.
     pub fn label(&mut self) -> Label {
-        self.func.labels += 1;
-        Label(self.func.labels - 1)
+        self.b.new_label()
+    }
+
+    /// Continues in block `l` (the current block falls through into it).
+    pub fn place(&mut self, l: Label) {
+        self.b.place(l);
+    }
+
+    pub fn jump(&mut self, l: Label) {
+        self.b.jump(l);
+    }
+
+    /// `if lhs op rhs goto target`.
+    pub fn branch(&mut self, op: CmpOp, lhs: VReg, rhs: Operand, target: Label) {
+        self.b.branch(op, lhs, rhs, target);
     }
 
     pub fn constant(&mut self, v: i64, ty: Type) -> VReg {
@@ -185,7 +205,7 @@ impl<'a> Lowerer<'a> {
 
     /// Leaves the probe (after `exit()` or `return`).
     pub fn leave(&mut self) {
-        self.push(Inst::Jump(self.exit_label));
+        self.jump(self.exit_label);
     }
 
     /// The value of an integer literal (possibly negated).

@@ -26,19 +26,14 @@ impl Lowerer<'_> {
             } => {
                 let c = self.condition(cond)?;
                 let (else_l, end) = (self.label(), self.label());
-                self.push(Inst::Branch {
-                    op: CmpOp::Eq,
-                    lhs: c,
-                    rhs: Operand::Imm(0),
-                    target: else_l,
-                });
+                self.branch(CmpOp::Eq, c, Operand::Imm(0), else_l);
                 self.block(then)?;
-                self.push(Inst::Jump(end));
-                self.push(Inst::Label(else_l));
+                self.jump(end);
+                self.place(else_l);
                 if let Some(b) = otherwise {
                     self.block(b)?;
                 }
-                self.push(Inst::Label(end));
+                self.place(end);
                 Ok(())
             }
             StmtKind::Unroll { count, body } => {
@@ -52,6 +47,9 @@ impl Lowerer<'_> {
                 }
                 (0..n).try_for_each(|_| self.block(body))
             }
+            StmtKind::While { cond, body } => self.while_loop(cond, body),
+            StmtKind::Break => self.loop_jump(true, s.span),
+            StmtKind::Continue => self.loop_jump(false, s.span),
             StmtKind::Return => {
                 self.leave();
                 Ok(())
