@@ -163,6 +163,21 @@ impl MapValue {
         !matches!(self, MapValue::Plain(_))
     }
 
+    /// The aggregation function making this value (`count` …); none for plain values.
+    pub fn function(&self) -> Option<&'static str> {
+        Some(match self {
+            MapValue::Plain(_) => return None,
+            MapValue::Count => "count",
+            MapValue::Sum { .. } => "sum",
+            MapValue::Min => "min",
+            MapValue::Max => "max",
+            MapValue::Avg => "avg",
+            MapValue::Stats => "stats",
+            MapValue::Hist { .. } => "hist",
+            MapValue::LHist { .. } => "lhist",
+        })
+    }
+
     /// Histograms keep one entry per (key, bucket).
     pub fn has_bucket_key(&self) -> bool {
         matches!(self, MapValue::Hist { .. } | MapValue::LHist { .. })

@@ -8,6 +8,7 @@ pub mod builtins;
 pub mod codegen;
 pub mod diagnostic;
 pub mod format;
+pub mod helpers;
 pub mod ir;
 pub mod kernel_info;
 pub mod probes;

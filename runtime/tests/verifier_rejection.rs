@@ -5,7 +5,7 @@
 
 use tracelet_compiler::artifact::{AttachPlan, ProbeSpec};
 use tracelet_compiler::codegen::{emit, write_elf, ElfProgram, RuntimeMaps};
-use tracelet_compiler::ir::{Builder, Inst, MapId};
+use tracelet_compiler::ir::{Builder, MapId};
 use tracelet_compiler::types::Type;
 use tracelet_compiler::Artifact;
 
@@ -29,12 +29,7 @@ fn a_rejected_program_names_its_probe_and_quotes_the_verifier() {
         return;
     }
     let mut b = Builder::new();
-    let dst = b.reg(Type::U64);
-    b.push(Inst::LoadCtx {
-        dst,
-        offset: 2,
-        size: 2,
-    });
+    b.load_ctx(2, 2, Type::U64);
     let func = b.finish();
     let unused = MapId(usize::MAX);
     let program = emit(

@@ -5,7 +5,7 @@
 use super::{Aggregate, Builtin, Call, Form};
 use crate::artifact::MapValue;
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{AggOp, AluOp, CmpOp, Inst, MapId, Operand, Slot, VReg};
+use crate::ir::{AggOp, AluOp, CmpOp, MapId, Operand, Slot, VReg};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::MapRef;
 use crate::types::{read_uint, Type};
@@ -49,6 +49,16 @@ macro_rules! aggregation {
                 Form::Aggregation
             }
             fn aggregate(&self, $cx: &mut Lowerer, $call: &Call) -> Result<Aggregate> $body
+            fn read_aggregate(
+                &self,
+                cx: &mut Lowerer,
+                value: &MapValue,
+                map: MapId,
+                key: Slot,
+                at: &MapRef,
+            ) -> Result<Val> {
+                read_in_kernel(cx, value, map, key, at)
+            }
         }
     };
 }
@@ -146,7 +156,7 @@ fn extreme(cx: &mut Lowerer, call: &Call, value: MapValue) -> Result<Aggregate> 
 /// Reads an aggregation inside a probe, as bpftrace does: every CPU's value
 /// through `map_lookup_percpu_elem` (Linux 5.19+), counts and sums added up,
 /// min and max compared (skipping CPUs that never set one), avg divided.
-pub fn read_in_kernel(
+fn read_in_kernel(
     cx: &mut Lowerer,
     kind: &MapValue,
     map: MapId,
@@ -172,23 +182,11 @@ pub fn read_in_kernel(
     let cell = cx.slot(kind.size());
     let word = |cx: &mut Lowerer, offset| {
         let r = cx.reg(Type::I64);
-        cx.push(Inst::LoadSlot {
-            dst: r,
-            slot: cell,
-            offset,
-            size: 8,
-        });
+        cx.load_slot_to(r, cell, offset, 8);
         r
     };
-    for cpu in 0..cx.kernel.possible_cpus() {
-        cx.push(Inst::MapRead {
-            map,
-            key,
-            cpu: Some(cpu),
-            dst: cell,
-            dst_offset: 0,
-            len: kind.size(),
-        });
+    for cpu in 0..cx.kernel().possible_cpus() {
+        cx.map_read(map, key, Some(cpu), cell, 0, kind.size());
         let value = word(cx, 0);
         match kind {
             MapValue::Avg => {
@@ -204,23 +202,13 @@ pub fn read_in_kernel(
         }
     }
     if *kind == MapValue::Avg {
-        cx.push(Inst::Alu {
-            op: AluOp::SDiv,
-            dst: acc,
-            lhs: acc,
-            rhs: Operand::Reg(extra),
-        });
+        cx.alu_to(acc, AluOp::SDiv, acc, Operand::Reg(extra));
     }
     Ok(Val::Reg(acc, ty))
 }
 
 fn add(cx: &mut Lowerer, acc: VReg, v: VReg) {
-    cx.push(Inst::Alu {
-        op: AluOp::Add,
-        dst: acc,
-        lhs: acc,
-        rhs: Operand::Reg(v),
-    });
+    cx.alu_to(acc, AluOp::Add, acc, Operand::Reg(v));
 }
 
 /// `if set && (!acc_set || value beats acc) { acc = value; acc_set = 1 }`
@@ -230,21 +218,15 @@ fn keep_extreme(
     (acc, acc_set): (VReg, VReg),
     (value, set): (VReg, VReg),
 ) {
-    let (take, skip) = (cx.label(), cx.label());
+    let (take, skip) = (cx.new_label(), cx.new_label());
     let zero = Operand::Imm(0);
     cx.branch(CmpOp::Eq, set, zero, skip);
     cx.branch(CmpOp::Eq, acc_set, zero, take);
     let keep = if min { CmpOp::SGe } else { CmpOp::SLe };
     cx.branch(keep, value, Operand::Reg(acc), skip);
     cx.place(take);
-    cx.push(Inst::Mov {
-        dst: acc,
-        src: Operand::Reg(value),
-    });
-    cx.push(Inst::Mov {
-        dst: acc_set,
-        src: Operand::Imm(1),
-    });
+    cx.mov(acc, Operand::Reg(value));
+    cx.mov(acc_set, Operand::Imm(1));
     cx.place(skip);
 }
 

@@ -1,10 +1,9 @@
 //! `args`: the typed arguments of a tracepoint, read from its context as laid
 //! out by the tracefs `format` file (`args.f` and `args->f`).
 
-use super::helpers::PROBE_READ_KERNEL_STR;
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
-use crate::ir::{AluOp, Arg, Inst, Operand};
+use crate::ir::{AluOp, Arg, ReadKind};
 use crate::kernel_info::{FieldKind, TracepointField};
 use crate::probes::ProbeContext;
 use crate::sema::lower::{Lowerer, Val};
@@ -31,17 +30,20 @@ impl Builtin for Args {
         )
         .with_help("write args.FIELD, e.g. args.filename"))
     }
+    fn field(&self, cx: &mut Lowerer, _: &Call, name: &Ident) -> Result<Val> {
+        field(cx, name)
+    }
 }
 
 /// Lowers `args.field`.
-pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
-    let ProbeContext::Tracepoint { format, space } = &cx.probe.context else {
+fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
+    let ProbeContext::Tracepoint { format, space } = &cx.probe().context else {
         return Err(Diagnostic::new(
             Code::Type,
             name.span,
             format!(
                 "`args` is only available in tracepoint probes, not in {}",
-                cx.probe.name
+                cx.probe().name
             ),
         ));
     };
@@ -50,7 +52,7 @@ pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
         let d = Diagnostic::new(
             Code::Name,
             name.span,
-            format!("{} has no argument `{}`", cx.probe.name, name.name),
+            format!("{} has no argument `{}`", cx.probe().name, name.name),
         );
         let names: Vec<&str> = format.fields.iter().map(|f| f.name.as_str()).collect();
         return Err(match did_you_mean(&name.name, names.iter().copied()) {
@@ -61,19 +63,9 @@ pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
     match f.kind {
         FieldKind::Int => {
             let (bits, signed) = int_type(&f);
-            let r = cx.reg(Type::Int { bits, signed });
-            cx.push(Inst::LoadCtx {
-                dst: r,
-                offset: f.offset,
-                size: f.size as u8,
-            });
+            let r = cx.load_ctx(f.offset, f.size as u8, Type::Int { bits, signed });
             if bits < (f.size * 8) as u8 || signed {
-                cx.push(Inst::Extend {
-                    dst: r,
-                    src: r,
-                    bits,
-                    signed,
-                });
+                cx.extend(r, r, bits, signed);
             }
             Ok(Val::Reg(r, Type::Int { bits, signed }))
         }
@@ -87,12 +79,7 @@ pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
                 pointee: Box::new(pointee),
                 space,
             };
-            let r = cx.reg(ty.clone());
-            cx.push(Inst::LoadCtx {
-                dst: r,
-                offset: f.offset,
-                size: 8,
-            });
+            let r = cx.load_ctx(f.offset, 8, ty.clone());
             Ok(Val::Reg(r, ty))
         }
         FieldKind::CharArray { len } => {
@@ -101,24 +88,18 @@ pub fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
             Ok(Val::Mem(slot, Type::Str { size: len }))
         }
         FieldKind::DataLocString => {
-            let size = cx.options.max_strlen;
-            let loc = cx.reg(Type::U32);
-            cx.push(Inst::LoadCtx {
-                dst: loc,
-                offset: f.offset,
-                size: 4,
-            });
-            let off = cx.alu(AluOp::And, loc, Operand::Imm(0xffff), Type::U64);
+            let size = cx.options().max_strlen;
+            let loc = cx.load_ctx(f.offset, 4, Type::U32);
+            let off = cx.alu(AluOp::And, loc, 0xffff, Type::U64);
             let slot = cx.zeroed_slot(size);
-            cx.push(Inst::Call {
-                dst: None,
-                helper: PROBE_READ_KERNEL_STR,
-                args: vec![
-                    Arg::SlotAddr(slot, 0),
-                    Arg::Imm(size as i64),
-                    Arg::CtxPlus(off),
-                ],
-            });
+            cx.probe_read(
+                ReadKind::Str,
+                AddrSpace::Kernel,
+                slot,
+                0,
+                size,
+                Arg::CtxPlus(off),
+            );
             Ok(Val::Mem(slot, Type::Str { size }))
         }
         FieldKind::Unsupported => Err(Diagnostic::new(
@@ -158,7 +139,7 @@ fn int_type(f: &TracepointField) -> (u8, bool) {
 
 /// The address space `str()` reads a pointer from.
 pub fn pointer_space(ty: &Type, cx: &Lowerer) -> AddrSpace {
-    match (ty, &cx.probe.context) {
+    match (ty, &cx.probe().context) {
         (Type::Ptr { space, .. }, _) => *space,
         (_, ProbeContext::Tracepoint { space, .. }) => *space,
         _ => AddrSpace::Kernel,

@@ -3,7 +3,7 @@
 
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{AluOp, Inst, Operand};
+use crate::ir::{AluOp, Operand};
 use crate::sema::lower::{Lowerer, Val};
 use crate::types::Type;
 
@@ -45,21 +45,11 @@ impl Builtin for Bswap {
             } else {
                 cx.alu(AluOp::Shl, byte, Operand::Imm(to), Type::U64)
             };
-            cx.push(Inst::Alu {
-                op: AluOp::Or,
-                dst: out,
-                lhs: out,
-                rhs: Operand::Reg(moved),
-            });
+            cx.alu_to(out, AluOp::Or, out, Operand::Reg(moved));
         }
         if signed && bits < 64 {
             let d = cx.reg(ty.clone());
-            cx.push(Inst::Extend {
-                dst: d,
-                src: out,
-                bits,
-                signed,
-            });
+            cx.extend(d, out, bits, signed);
             return Ok(Val::Reg(d, ty));
         }
         Ok(Val::Reg(out, ty))

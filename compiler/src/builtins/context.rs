@@ -1,8 +1,7 @@
 //! Facts about the current task and moment: `pid tid uid gid nsecs elapsed cpu
 //! cgroup rand curtask comm probe`.
 
-use super::helpers::*;
-use crate::ir::{AluOp, Arg, Helper, Inst, Operand};
+use crate::ir::{AluOp, Arg, Helper, Operand};
 use crate::sema::lower::{Lowerer, Val};
 use crate::types::Type;
 
@@ -16,7 +15,7 @@ macro_rules! helper_variable {
 }
 
 fn helper_value(cx: &mut Lowerer, helper: Helper, shift: i64, mask32: bool) -> Val {
-    let mut r = cx.call(helper, vec![], Type::U64);
+    let mut r = cx.call_helper(helper, vec![], Type::U64);
     if shift > 0 {
         r = cx.alu(AluOp::LShr, r, Operand::Imm(shift), Type::U64);
     }
@@ -30,7 +29,7 @@ helper_variable!(
     Pid,
     "pid",
     "pid: process id (tgid), e.g. /pid == 1234/",
-    GET_CURRENT_PID_TGID,
+    Helper::GetCurrentPidTgid,
     32,
     false
 );
@@ -38,7 +37,7 @@ helper_variable!(
     Tid,
     "tid",
     "tid: thread id, e.g. @start[tid] = nsecs",
-    GET_CURRENT_PID_TGID,
+    Helper::GetCurrentPidTgid,
     0,
     true
 );
@@ -46,7 +45,7 @@ helper_variable!(
     Uid,
     "uid",
     "uid: user id, e.g. /uid == 0/",
-    GET_CURRENT_UID_GID,
+    Helper::GetCurrentUidGid,
     0,
     true
 );
@@ -54,7 +53,7 @@ helper_variable!(
     Gid,
     "gid",
     "gid: group id, e.g. @[gid] = count()",
-    GET_CURRENT_UID_GID,
+    Helper::GetCurrentUidGid,
     32,
     false
 );
@@ -62,7 +61,7 @@ helper_variable!(
     Nsecs,
     "nsecs",
     "nsecs: monotonic nanoseconds, e.g. @start[tid] = nsecs",
-    KTIME_GET_NS,
+    Helper::KtimeGetNs,
     0,
     false
 );
@@ -70,7 +69,7 @@ helper_variable!(
     Cpu,
     "cpu",
     "cpu: the current CPU, e.g. @[cpu] = count()",
-    GET_SMP_PROCESSOR_ID,
+    Helper::GetSmpProcessorId,
     0,
     false
 );
@@ -78,7 +77,7 @@ helper_variable!(
     Cgroup,
     "cgroup",
     "cgroup: cgroup v2 id of the task, e.g. @[cgroup] = count()",
-    GET_CURRENT_CGROUP_ID,
+    Helper::GetCurrentCgroupId,
     0,
     false
 );
@@ -86,7 +85,7 @@ helper_variable!(
     Rand,
     "rand",
     "rand: a random 32-bit number, e.g. /rand % 100 == 0/",
-    GET_PRANDOM_U32,
+    Helper::GetPrandomU32,
     0,
     false
 );
@@ -94,7 +93,7 @@ helper_variable!(
     Curtask,
     "curtask",
     "curtask: address of the current task_struct, e.g. printf(\"%p\\n\", curtask)",
-    GET_CURRENT_TASK,
+    Helper::GetCurrentTask,
     0,
     false
 );
@@ -104,25 +103,13 @@ super::variable!(
     "elapsed",
     "elapsed: nanoseconds since the run started, e.g. printf(\"%d\\n\", elapsed / 1000000)",
     |cx, _call| {
-        let now = cx.call(KTIME_GET_NS, vec![], Type::U64);
+        let now = cx.call_helper(Helper::KtimeGetNs, vec![], Type::U64);
         let key = cx.zeroed_slot(8);
         let start = cx.slot(8);
-        let map = cx.runtime_maps.start;
-        cx.push(Inst::MapRead {
-            map,
-            key,
-            cpu: None,
-            dst: start,
-            dst_offset: 0,
-            len: 8,
-        });
+        let map = cx.start_map();
+        cx.map_read(map, key, None, start, 0, 8);
         let s = cx.reg(Type::U64);
-        cx.push(Inst::LoadSlot {
-            dst: s,
-            slot: start,
-            offset: 0,
-            size: 8,
-        });
+        cx.load_slot_to(s, start, 0, 8);
         let elapsed = cx.alu(AluOp::Sub, now, Operand::Reg(s), Type::U64);
         Ok(Val::Reg(elapsed, Type::U64))
     }
@@ -134,11 +121,10 @@ super::variable!(
     "comm: the current thread name (16 bytes), e.g. @[comm] = count()",
     |cx, _call| {
         let slot = cx.zeroed_slot(16);
-        cx.push(Inst::Call {
-            dst: None,
-            helper: GET_CURRENT_COMM,
-            args: vec![Arg::SlotAddr(slot, 0), Arg::Imm(16)],
-        });
+        cx.call_void(
+            Helper::GetCurrentComm,
+            vec![Arg::SlotAddr(slot, 0), Arg::Imm(16)],
+        );
         Ok(Val::Mem(slot, Type::Str { size: 16 }))
     }
 );
@@ -148,7 +134,7 @@ super::variable!(
     "probe",
     "probe: the name of the probe that fired, e.g. @[probe] = count()",
     |cx, _call| {
-        let name = cx.probe.name.clone();
+        let name = cx.probe().name.clone();
         Ok(cx.string_literal(name.as_bytes()))
     }
 );

@@ -21,7 +21,7 @@ impl Builtin for Cpid {
         Form::Variable
     }
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
-        let Some(pid) = cx.options.cpid else {
+        let Some(pid) = cx.options().cpid else {
             let mut d = Diagnostic::new(
                 Code::Type,
                 call.span,

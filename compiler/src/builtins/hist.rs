@@ -6,7 +6,7 @@
 use super::{Aggregate, Builtin, Call, Form};
 use crate::artifact::MapValue;
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{AggOp, AluOp, CmpOp, Inst, Operand, VReg};
+use crate::ir::{AggOp, AluOp, CmpOp, Operand, VReg};
 use crate::sema::lower::Lowerer;
 use crate::types::Type;
 use crate::value::{Bucket, Hist as HistValue, HistKind};
@@ -57,51 +57,27 @@ impl Builtin for Hist {
 /// Emits the bucket index computation for `n`.
 fn bucket_index(cx: &mut Lowerer, n: VReg, signed: bool, bits: u8) -> VReg {
     let idx = cx.reg(Type::U64);
-    let done = cx.label();
+    let done = cx.new_label();
     let small_limit = 1i64 << (bits + 1);
-    cx.push(Inst::Mov {
-        dst: idx,
-        src: Operand::Imm(0),
-    });
+    cx.mov(idx, Operand::Imm(0));
     if signed {
         cx.branch(CmpOp::SLt, n, Operand::Imm(0), done);
     }
     // Small values get one bucket each.
-    let large = cx.label();
+    let large = cx.new_label();
     cx.branch(CmpOp::UGe, n, Operand::Imm(small_limit), large);
-    cx.push(Inst::Alu {
-        op: AluOp::Add,
-        dst: idx,
-        lhs: n,
-        rhs: Operand::Imm(1),
-    });
+    cx.alu_to(idx, AluOp::Add, n, Operand::Imm(1));
     cx.jump(done);
     cx.place(large);
     // b = floor(log2 n) by binary search.
     let (v, b) = (cx.reg(Type::U64), cx.reg(Type::U64));
-    cx.push(Inst::Mov {
-        dst: v,
-        src: Operand::Reg(n),
-    });
-    cx.push(Inst::Mov {
-        dst: b,
-        src: Operand::Imm(0),
-    });
+    cx.mov(v, Operand::Reg(n));
+    cx.mov(b, Operand::Imm(0));
     for shift in [32i64, 16, 8, 4, 2, 1] {
-        let skip = cx.label();
+        let skip = cx.new_label();
         cx.branch(CmpOp::ULt, v, Operand::Imm(1i64 << shift), skip);
-        cx.push(Inst::Alu {
-            op: AluOp::LShr,
-            dst: v,
-            lhs: v,
-            rhs: Operand::Imm(shift),
-        });
-        cx.push(Inst::Alu {
-            op: AluOp::Add,
-            dst: b,
-            lhs: b,
-            rhs: Operand::Imm(shift),
-        });
+        cx.alu_to(v, AluOp::LShr, v, Operand::Imm(shift));
+        cx.alu_to(b, AluOp::Add, b, Operand::Imm(shift));
         cx.place(skip);
     }
     // sub = (n >> (b - bits)) & (2^bits - 1)
@@ -112,12 +88,7 @@ fn bucket_index(cx: &mut Lowerer, n: VReg, signed: bool, bits: u8) -> VReg {
     let row = cx.alu(AluOp::Sub, b, Operand::Imm(bits as i64 + 1), Type::U64);
     let row = cx.alu(AluOp::Shl, row, Operand::Imm(bits as i64), Type::U64);
     let base = cx.alu(AluOp::Add, row, Operand::Imm(1 + small_limit), Type::U64);
-    cx.push(Inst::Alu {
-        op: AluOp::Add,
-        dst: idx,
-        lhs: base,
-        rhs: Operand::Reg(sub),
-    });
+    cx.alu_to(idx, AluOp::Add, base, Operand::Reg(sub));
     cx.place(done);
     idx
 }

@@ -2,16 +2,13 @@
 //! (an `argv`) joined by `sep` (default " "), then a newline. Up to
 //! [`MAX_ARGS`] strings of `BPFTRACE_MAX_STRLEN` bytes each are read.
 
-use super::helpers::{
-    PROBE_READ_KERNEL, PROBE_READ_KERNEL_STR, PROBE_READ_USER, PROBE_READ_USER_STR,
-};
 use super::{Builtin, Call, Form};
 use crate::artifact::Action;
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{AluOp, Arg, CmpOp, Inst, Operand};
+use crate::ir::{AluOp, Arg, CmpOp, ReadKind};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::ExprKind;
-use crate::types::{AddrSpace, Type};
+use crate::types::Type;
 
 /// How many strings `join` reads, as bpftrace.
 pub const MAX_ARGS: u32 = 16;
@@ -42,39 +39,20 @@ impl Builtin for Join {
             }
         };
         let (argv, ty) = cx.scalar(&call.args[0])?;
-        let (read, read_str) = match super::str::address_space(&ty, cx) {
-            AddrSpace::User => (PROBE_READ_USER, PROBE_READ_USER_STR),
-            AddrSpace::Kernel => (PROBE_READ_KERNEL, PROBE_READ_KERNEL_STR),
-        };
-        let size = cx.options.max_strlen;
+        let space = super::str::address_space(&ty, cx);
+        let size = cx.options().max_strlen;
         // One slot per string, filled up to the first NULL pointer; `count` says how many.
         let strings: Vec<_> = (0..MAX_ARGS).map(|_| cx.zeroed_slot(size)).collect();
         let count = cx.constant(0, Type::U64);
         let pointer = cx.zeroed_slot(8);
-        let (p, done) = (cx.reg(Type::U64), cx.label());
+        let (p, done) = (cx.reg(Type::U64), cx.new_label());
         for (i, slot) in strings.iter().enumerate() {
-            let at = cx.alu(AluOp::Add, argv, Operand::Imm(i as i64 * 8), Type::U64);
-            cx.push(Inst::Call {
-                dst: None,
-                helper: read,
-                args: vec![Arg::SlotAddr(pointer, 0), Arg::Imm(8), Arg::Reg(at)],
-            });
-            cx.push(Inst::LoadSlot {
-                dst: p,
-                slot: pointer,
-                offset: 0,
-                size: 8,
-            });
-            cx.branch(CmpOp::Eq, p, Operand::Imm(0), done);
-            cx.push(Inst::Call {
-                dst: None,
-                helper: read_str,
-                args: vec![Arg::SlotAddr(*slot, 0), Arg::Imm(size as i64), Arg::Reg(p)],
-            });
-            cx.push(Inst::Mov {
-                dst: count,
-                src: Operand::Imm(i as i64 + 1),
-            });
+            let at = cx.alu(AluOp::Add, argv, i as i64 * 8, Type::U64);
+            cx.probe_read(ReadKind::Bytes, space, pointer, 0, 8, Arg::Reg(at));
+            cx.load_slot_to(p, pointer, 0, 8);
+            cx.branch(CmpOp::Eq, p, 0, done);
+            cx.probe_read(ReadKind::Str, space, *slot, 0, size, Arg::Reg(p));
+            cx.mov(count, i as i64 + 1);
         }
         cx.place(done);
         let mut vals = vec![Val::Reg(count, Type::U64)];

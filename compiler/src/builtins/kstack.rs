@@ -1,9 +1,9 @@
 //! `kstack`: the kernel stack of the current event, as an id into a stack-trace
 //! map; user space symbolizes it when printing.
 
-use super::helpers::GET_STACKID;
 use super::{Builtin, Call, Form};
 use crate::diagnostic::Result;
+use crate::helpers::Helper;
 use crate::ir::Arg;
 use crate::sema::lower::{Lowerer, Val};
 use crate::types::Type;
@@ -21,10 +21,9 @@ impl Builtin for Kstack {
         Form::Variable
     }
     fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
-        cx.maps.uses_stacks = true;
-        let map = cx.runtime_maps.stacks;
-        let r = cx.call(
-            GET_STACKID,
+        let map = cx.stack_map();
+        let r = cx.call_helper(
+            Helper::GetStackid,
             vec![Arg::Ctx, Arg::Map(map), Arg::Imm(0)],
             Type::KStack,
         );

@@ -4,7 +4,7 @@
 use super::{Aggregate, Builtin, Call, Form};
 use crate::artifact::MapValue;
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{AggOp, AluOp, CmpOp, Inst, Operand};
+use crate::ir::{AggOp, AluOp, CmpOp, Operand};
 use crate::sema::lower::Lowerer;
 use crate::types::Type;
 use crate::value::{Bucket, Hist as HistValue, HistKind};
@@ -46,27 +46,16 @@ impl Builtin for Lhist {
         }
         let (n, _) = cx.scalar(&call.args[0])?;
         let idx = cx.reg(Type::U64);
-        let (done, over) = (cx.label(), cx.label());
-        cx.push(Inst::Mov {
-            dst: idx,
-            src: Operand::Imm(0),
-        });
+        let (done, over) = (cx.new_label(), cx.new_label());
+        cx.mov(idx, Operand::Imm(0));
         cx.branch(CmpOp::SLt, n, Operand::Imm(min), done);
         cx.branch(CmpOp::SGe, n, Operand::Imm(min + buckets * step), over);
         let off = cx.alu(AluOp::Sub, n, Operand::Imm(min), Type::U64);
         let q = cx.alu(AluOp::UDiv, off, Operand::Imm(step), Type::U64);
-        cx.push(Inst::Alu {
-            op: AluOp::Add,
-            dst: idx,
-            lhs: q,
-            rhs: Operand::Imm(1),
-        });
+        cx.alu_to(idx, AluOp::Add, q, Operand::Imm(1));
         cx.jump(done);
         cx.place(over);
-        cx.push(Inst::Mov {
-            dst: idx,
-            src: Operand::Imm(buckets + 1),
-        });
+        cx.mov(idx, Operand::Imm(buckets + 1));
         cx.place(done);
         Ok(Aggregate {
             value: MapValue::LHist {

@@ -4,7 +4,6 @@
 use super::{Builtin, Call, Form};
 use crate::artifact::Action;
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::Inst;
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::ExprKind;
 
@@ -30,7 +29,7 @@ impl Builtin for Delete {
                 "delete() expects a map element such as @m[k]",
             ));
         };
-        if matches!(cx.maps.get(&m.name).and_then(|i| i.value.as_ref()), Some(v) if v.has_bucket_key())
+        if matches!(cx.map_info(&m.name).and_then(|i| i.value.as_ref()), Some(v) if v.has_bucket_key())
         {
             return Err(Diagnostic::new(
                 Code::Type,
@@ -39,9 +38,9 @@ impl Builtin for Delete {
             )
             .with_help("use clear() to empty the whole map"));
         }
-        let map = cx.maps.id(&m.name, m.span);
+        let map = cx.map_id(&m.name, m.span);
         let key = cx.map_key(m)?;
-        cx.push(Inst::MapDelete { map, key });
+        cx.map_delete(map, key);
         Ok(Val::void())
     }
 }

@@ -22,9 +22,9 @@ pub mod ustack;
 
 use crate::artifact::MapValue;
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
-use crate::ir::{AggOp, Helper, Operand, VReg};
+use crate::ir::{AggOp, MapId, Operand, Slot, VReg};
 use crate::sema::lower::{Lowerer, Val};
-use crate::syntax::ast::Expr;
+use crate::syntax::ast::{Expr, Ident, MapRef};
 
 /// How a builtin is used in a program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +122,33 @@ pub trait Builtin: Sync {
             format!("{} cannot be used here", call.name),
         ))
     }
+    /// Lowers a field of the variable: `args.filename`, `args->pid`.
+    fn field(&self, _cx: &mut Lowerer, call: &Call, field: &Ident) -> Result<Val> {
+        Err(Diagnostic::new(
+            Code::Type,
+            field.span,
+            format!("{} has no fields", call.name),
+        ))
+    }
+    /// Reads the aggregated `value` of `map[key]` inside a probe (`@x` used in
+    /// an expression, where `at` names the map).
+    fn read_aggregate(
+        &self,
+        _cx: &mut Lowerer,
+        _value: &MapValue,
+        _map: MapId,
+        _key: Slot,
+        at: &MapRef,
+    ) -> Result<Val> {
+        Err(Diagnostic::new(
+            Code::Type,
+            at.span,
+            format!(
+                "{} is a histogram or stats map, which can only be printed",
+                at.name
+            ),
+        ))
+    }
     /// Lowers an aggregation assigned to a map.
     fn aggregate(&self, _cx: &mut Lowerer, call: &Call) -> Result<Aggregate> {
         Err(Diagnostic::new(
@@ -189,71 +216,31 @@ pub fn find(name: &str) -> Option<&'static dyn Builtin> {
     BUILTINS.iter().copied().find(|b| b.name() == name)
 }
 
-/// Kernel helpers used by builtins.
-pub mod helpers {
-    use super::Helper;
-
-    pub const MAP_LOOKUP_ELEM: Helper = Helper {
-        id: 1,
-        name: "map_lookup_elem",
-    };
-    pub const KTIME_GET_NS: Helper = Helper {
-        id: 5,
-        name: "ktime_get_ns",
-    };
-    pub const GET_PRANDOM_U32: Helper = Helper {
-        id: 7,
-        name: "get_prandom_u32",
-    };
-    pub const GET_SMP_PROCESSOR_ID: Helper = Helper {
-        id: 8,
-        name: "get_smp_processor_id",
-    };
-    pub const GET_CURRENT_PID_TGID: Helper = Helper {
-        id: 14,
-        name: "get_current_pid_tgid",
-    };
-    pub const GET_CURRENT_UID_GID: Helper = Helper {
-        id: 15,
-        name: "get_current_uid_gid",
-    };
-    pub const GET_CURRENT_COMM: Helper = Helper {
-        id: 16,
-        name: "get_current_comm",
-    };
-    pub const GET_STACKID: Helper = Helper {
-        id: 27,
-        name: "get_stackid",
-    };
-    pub const GET_CURRENT_TASK: Helper = Helper {
-        id: 35,
-        name: "get_current_task",
-    };
-    pub const GET_CURRENT_CGROUP_ID: Helper = Helper {
-        id: 80,
-        name: "get_current_cgroup_id",
-    };
-    pub const PROBE_READ_USER: Helper = Helper {
-        id: 112,
-        name: "probe_read_user",
-    };
-    pub const PROBE_READ_KERNEL: Helper = Helper {
-        id: 113,
-        name: "probe_read_kernel",
-    };
-    pub const PROBE_READ_USER_STR: Helper = Helper {
-        id: 114,
-        name: "probe_read_user_str",
-    };
-    pub const PROBE_READ_KERNEL_STR: Helper = Helper {
-        id: 115,
-        name: "probe_read_kernel_str",
-    };
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_aggregated_value_names_its_aggregation() {
+        let values = [
+            MapValue::Count,
+            MapValue::Sum { signed: true },
+            MapValue::Min,
+            MapValue::Max,
+            MapValue::Avg,
+            MapValue::Stats,
+            MapValue::Hist { bits: 0 },
+            MapValue::LHist {
+                min: 0,
+                max: 1,
+                step: 1,
+            },
+        ];
+        for v in values {
+            let b = v.function().and_then(find).expect("a builtin");
+            assert_eq!(b.form(), Form::Aggregation, "{v:?}");
+        }
+    }
 
     #[test]
     fn names_are_unique_and_documented() {

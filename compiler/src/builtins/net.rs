@@ -3,7 +3,7 @@
 
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{Inst, Operand};
+use crate::ir::Operand;
 use crate::kernel_info::FieldKind;
 use crate::probes::ProbeContext;
 use crate::sema::lower::{Lowerer, Val};
@@ -52,22 +52,11 @@ impl Builtin for Ntop {
                 Val::Reg(r, ty) if ty.is_int() => {
                     // The integer's bytes in memory order: network order for
                     // an address read from a kernel structure.
-                    cx.push(Inst::StoreSlot {
-                        slot,
-                        offset: 8,
-                        src: Operand::Reg(r),
-                        size: 8,
-                    });
+                    cx.store_slot(slot, 8, Operand::Reg(r), 8);
                     AF_INET
                 }
                 Val::Mem(src, Type::Str { size }) if size == 4 || size == 16 => {
-                    cx.push(Inst::CopySlot {
-                        dst: slot,
-                        dst_offset: 8,
-                        src,
-                        src_offset: 0,
-                        len: size,
-                    });
+                    cx.copy_slot(slot, 8, src, 0, size);
                     if size == 16 {
                         AF_INET6
                     } else {
@@ -90,12 +79,7 @@ impl Builtin for Ntop {
             Some(r) => Operand::Reg(r),
             None => Operand::Imm(default_family as i64),
         };
-        cx.push(Inst::StoreSlot {
-            slot,
-            offset: 0,
-            src,
-            size: 8,
-        });
+        cx.store_slot(slot, 0, src, 8);
         Ok(Val::Mem(slot, Type::Inet))
     }
 }
@@ -109,7 +93,7 @@ fn array_field(cx: &Lowerer, e: &Expr) -> Result<Option<(u32, u32)>> {
     if !matches!(&expr.kind, ExprKind::Ident(n) if n == "args") {
         return Ok(None);
     }
-    let ProbeContext::Tracepoint { format, .. } = &cx.probe.context else {
+    let ProbeContext::Tracepoint { format, .. } = &cx.probe().context else {
         return Ok(None);
     };
     let Some(f) = format.field(&field.name) else {

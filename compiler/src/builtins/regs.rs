@@ -4,7 +4,6 @@
 
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
-use crate::ir::Inst;
 use crate::probes::ProbeContext;
 use crate::sema::lower::{Lowerer, Val};
 use crate::types::{AddrSpace, Type};
@@ -23,7 +22,7 @@ mod pt_regs {
 /// The register context of the current probe, or a diagnostic naming the
 /// probe types that have `name`.
 fn regs<'a>(cx: &'a Lowerer, name: &str, span: Span) -> Result<(bool, &'a str)> {
-    match &cx.probe.context {
+    match &cx.probe().context {
         ProbeContext::Regs { ret, func, .. } => Ok((*ret, func)),
         _ => Err(Diagnostic::new(
             Code::Type,
@@ -31,7 +30,7 @@ fn regs<'a>(cx: &'a Lowerer, name: &str, span: Span) -> Result<(bool, &'a str)> 
             format!(
                 "{name} is only available in {}, not in {}",
                 where_(name),
-                cx.probe.name
+                cx.probe().name
             ),
         )),
     }
@@ -47,19 +46,13 @@ fn where_(name: &str) -> &'static str {
 
 /// Reads one 8-byte register from the context.
 fn register(cx: &mut Lowerer, offset: u32) -> Val {
-    let r = cx.reg(Type::U64);
-    cx.push(Inst::LoadCtx {
-        dst: r,
-        offset,
-        size: 8,
-    });
-    Val::Reg(r, Type::U64)
+    Val::Reg(cx.load_ctx(offset, 8, Type::U64), Type::U64)
 }
 
 /// The address space pointers read from registers point into, if the probe
 /// has registers: user memory for uprobes, kernel memory for kprobes.
 pub fn register_space(cx: &Lowerer) -> Option<AddrSpace> {
-    match &cx.probe.context {
+    match &cx.probe().context {
         ProbeContext::Regs { space, .. } => Some(*space),
         _ => None,
     }
@@ -75,7 +68,8 @@ macro_rules! arg_builtin {
                     call.span,
                     format!(
                         "{} is only available in uprobe and kprobe probes, not in {}",
-                        $name, cx.probe.name
+                        $name,
+                        cx.probe().name
                     ),
                 )
                 .with_help("a return probe has only `retval`"));
@@ -143,7 +137,7 @@ impl Builtin for Retval {
                 call.span,
                 format!(
                     "retval is only available in uretprobe and kretprobe probes, not in {}",
-                    cx.probe.name
+                    cx.probe().name
                 ),
             )
             .with_help("an entry probe has arg0 to arg5"));

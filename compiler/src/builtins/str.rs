@@ -1,9 +1,8 @@
 //! `str(p [, n])`: reads a NUL-terminated string from kernel or user memory.
 
-use super::helpers::{PROBE_READ_KERNEL_STR, PROBE_READ_USER_STR};
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{Arg, Inst};
+use crate::ir::{Arg, ReadKind};
 use crate::sema::lower::{Lowerer, Val};
 use crate::types::{AddrSpace, Type};
 
@@ -21,7 +20,7 @@ impl Builtin for Str {
     }
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
         call.arity(1, 2)?;
-        let max = cx.options.max_strlen;
+        let max = cx.options().max_strlen;
         let size = match call.args.get(1) {
             None => max,
             Some(e) => {
@@ -44,26 +43,13 @@ impl Builtin for Str {
             Val::Mem(src, Type::Str { size: have }) => {
                 let slot = cx.zeroed_slot(size);
                 let len = have.min(size - 1);
-                cx.push(Inst::CopySlot {
-                    dst: slot,
-                    dst_offset: 0,
-                    src,
-                    src_offset: 0,
-                    len,
-                });
+                cx.copy_slot(slot, 0, src, 0, len);
                 Ok(Val::Mem(slot, Type::Str { size }))
             }
             Val::Reg(r, ty) if ty.is_scalar() => {
-                let helper = match address_space(&ty, cx) {
-                    AddrSpace::User => PROBE_READ_USER_STR,
-                    AddrSpace::Kernel => PROBE_READ_KERNEL_STR,
-                };
+                let space = address_space(&ty, cx);
                 let slot = cx.zeroed_slot(size);
-                cx.push(Inst::Call {
-                    dst: None,
-                    helper,
-                    args: vec![Arg::SlotAddr(slot, 0), Arg::Imm(size as i64), Arg::Reg(r)],
-                });
+                cx.probe_read(ReadKind::Str, space, slot, 0, size, Arg::Reg(r));
                 Ok(Val::Mem(slot, Type::Str { size }))
             }
             v => Err(Diagnostic::new(

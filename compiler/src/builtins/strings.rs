@@ -4,7 +4,7 @@
 
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{CmpOp, Inst, Label, Operand, Slot, VReg};
+use crate::ir::{CmpOp, Label, Operand, Slot, VReg};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::types::Type;
@@ -48,12 +48,7 @@ fn byte_at(cx: &mut Lowerer, s: &StrArg, i: u32, scratch: VReg) -> Operand {
             if i >= *size {
                 return Operand::Imm(0);
             }
-            cx.push(Inst::LoadSlot {
-                dst: scratch,
-                slot: *slot,
-                offset: i,
-                size: 1,
-            });
+            cx.load_slot_to(scratch, *slot, i, 1);
             Operand::Reg(scratch)
         }
     }
@@ -120,7 +115,7 @@ impl Builtin for Strncmp {
         // Past both buffers the strings are NUL on both sides: equal.
         let len = (n as u64).min(capacity(&a).max(capacity(&b)) as u64 + 1) as u32;
         let d = cx.constant(0, Type::U64);
-        let (differ, end) = (cx.label(), cx.label());
+        let (differ, end) = (cx.new_label(), cx.new_label());
         let (x, y) = (cx.reg(Type::U64), cx.reg(Type::U64));
         for i in 0..len {
             let p = byte_at(cx, &a, i, x);
@@ -135,10 +130,7 @@ impl Builtin for Strncmp {
         }
         cx.jump(end);
         cx.place(differ);
-        cx.push(Inst::Mov {
-            dst: d,
-            src: Operand::Imm(1),
-        });
+        cx.mov(d, Operand::Imm(1));
         cx.place(end);
         Ok(Val::Reg(d, Type::U64))
     }
@@ -173,7 +165,7 @@ impl Builtin for Strcontains {
             .with_help("shorten the strings, e.g. with str(p, 32)"));
         }
         let d = cx.constant(0, Type::U64);
-        let (found, end) = (cx.label(), cx.label());
+        let (found, end) = (cx.new_label(), cx.new_label());
         let (x, y) = (cx.reg(Type::U64), cx.reg(Type::U64));
         match &needle {
             // An empty needle occurs everywhere.
@@ -182,7 +174,7 @@ impl Builtin for Strcontains {
                 // Every start where the whole literal fits.
                 let starts = (h + 1).saturating_sub(b.len() as u32);
                 for i in 0..starts {
-                    let next = cx.label();
+                    let next = cx.new_label();
                     for (j, &c) in b.iter().enumerate() {
                         let hb = byte_at(cx, &hay, i + j as u32, x);
                         if j == 0 {
@@ -197,7 +189,7 @@ impl Builtin for Strcontains {
             }
             StrArg::Buffer(..) => {
                 for i in 0..=h {
-                    let next = cx.label();
+                    let next = cx.new_label();
                     for j in 0..n {
                         let nb = byte_at(cx, &needle, j, y);
                         // The needle ended: it matched from i.
@@ -221,10 +213,7 @@ impl Builtin for Strcontains {
         }
         cx.jump(end);
         cx.place(found);
-        cx.push(Inst::Mov {
-            dst: d,
-            src: Operand::Imm(1),
-        });
+        cx.mov(d, Operand::Imm(1));
         cx.place(end);
         Ok(Val::Reg(d, Type::U64))
     }

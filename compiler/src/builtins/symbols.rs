@@ -4,7 +4,7 @@
 
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{Inst, Operand};
+use crate::ir::Operand;
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::ExprKind;
 use crate::types::Type;
@@ -32,10 +32,7 @@ impl Builtin for Ksym {
             ));
         }
         let d = cx.reg(Type::KSym);
-        cx.push(Inst::Mov {
-            dst: d,
-            src: Operand::Reg(r),
-        });
+        cx.mov(d, Operand::Reg(r));
         Ok(Val::Reg(d, Type::KSym))
     }
 }
@@ -69,13 +66,13 @@ impl Builtin for Kaddr {
                 }
             },
         };
-        let Some(addr) = cx.kernel.kernel_symbol_address(&name) else {
+        let Some(addr) = cx.kernel().kernel_symbol_address(&name) else {
             let d = Diagnostic::new(
                 Code::Name,
                 arg.span,
                 format!("kaddr(): unknown kernel symbol `{name}`"),
             );
-            return Err(match cx.kernel.kernel_symbol_suggestion(&name) {
+            return Err(match cx.kernel().kernel_symbol_suggestion(&name) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help("kernel symbols are listed in /proc/kallsyms"),
             });

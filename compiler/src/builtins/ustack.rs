@@ -4,10 +4,10 @@
 //! address), so user space can symbolize against `/proc/PID/maps` when it
 //! prints them.
 
-use super::helpers::{GET_CURRENT_PID_TGID, GET_STACKID};
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{AluOp, Arg, Inst, Operand, Slot, VReg};
+use crate::helpers::Helper;
+use crate::ir::{AluOp, Arg, Operand, Slot, VReg};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::types::{StackMode, Type, DEFAULT_STACK_LIMIT};
@@ -34,10 +34,9 @@ impl Builtin for Ustack {
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
         call.arity(0, 2)?;
         let (mode, limit) = stack_args(call)?;
-        cx.maps.uses_stacks = true;
-        let map = cx.runtime_maps.stacks;
-        let id = cx.call(
-            GET_STACKID,
+        let map = cx.stack_map();
+        let id = cx.call_helper(
+            Helper::GetStackid,
             vec![Arg::Ctx, Arg::Map(map), Arg::Imm(BPF_F_USER_STACK)],
             Type::I64,
         );
@@ -76,20 +75,10 @@ impl Builtin for Usym {
 /// A 16-byte slot holding `value`, then the current pid (tgid).
 fn with_pid(cx: &mut Lowerer, value: VReg) -> Slot {
     let slot = cx.slot(16);
-    cx.push(Inst::StoreSlot {
-        slot,
-        offset: 0,
-        src: Operand::Reg(value),
-        size: 8,
-    });
-    let tgid = cx.call(GET_CURRENT_PID_TGID, vec![], Type::U64);
+    cx.store_slot(slot, 0, Operand::Reg(value), 8);
+    let tgid = cx.call_helper(Helper::GetCurrentPidTgid, vec![], Type::U64);
     let pid = cx.alu(AluOp::LShr, tgid, Operand::Imm(32), Type::U64);
-    cx.push(Inst::StoreSlot {
-        slot,
-        offset: 8,
-        src: Operand::Reg(pid),
-        size: 8,
-    });
+    cx.store_slot(slot, 8, Operand::Reg(pid), 8);
     slot
 }
 

@@ -4,6 +4,7 @@
 use super::insn::{Alu, Insn, Jmp, Src, FP, R0, R1, R2, R3, R6, R9};
 use super::liveness::{analyse, reachable, Liveness};
 use super::regalloc::{allocate, layout_slots, Allocation, Loc, SlotLayout, ALLOCATABLE};
+use crate::helpers::Helper;
 use crate::ir::{
     AggOp, AluOp, Arg, CmpOp, Function, Inst, Label, MapId, Operand, Slot, Terminator, VReg,
 };
@@ -34,10 +35,6 @@ pub struct RuntimeMaps {
 /// The biggest value a per-CPU map may have (the kernel's PCPU_MIN_UNIT_SIZE).
 pub const SCRATCH_LIMIT: u32 = 32 << 10;
 
-const MAP_LOOKUP: i32 = 1;
-const MAP_UPDATE: i32 = 2;
-const MAP_LOOKUP_PERCPU: i32 = 195;
-const RINGBUF_OUTPUT: i32 = 130;
 const BPF_NOEXIST: i32 = 1;
 
 struct Emitter<'a> {
@@ -201,7 +198,7 @@ impl Emitter<'_> {
         self.map_addr(R1, map);
         self.push(Insn::mov(R2, Src::Reg(FP)));
         self.push(Insn::alu(Alu::Add, R2, Src::Imm(self.scratch)));
-        self.push(Insn::call(MAP_LOOKUP));
+        self.push(Insn::call(Helper::MapLookupElem.id()));
     }
 
     fn exit(&mut self) {
@@ -362,7 +359,7 @@ impl Emitter<'_> {
             }
             Inst::Call { dst, helper, args } => {
                 self.call_args(args);
-                self.push(Insn::call(helper.id));
+                self.push(Insn::call(helper.id()));
                 if let Some(d) = dst {
                     self.write(*d, R0);
                 }
@@ -382,11 +379,11 @@ impl Emitter<'_> {
                     Arg::SlotAddr(*value, 0),
                     Arg::Imm(0),
                 ]);
-                self.push(Insn::call(MAP_UPDATE));
+                self.push(Insn::call(Helper::MapUpdateElem.id()));
             }
             Inst::MapDelete { map, key } => {
                 self.call_args(&[Arg::Map(*map), Arg::SlotAddr(*key, 0)]);
-                self.push(Insn::call(3));
+                self.push(Insn::call(Helper::MapDeleteElem.id()));
             }
             Inst::MapAggregate {
                 map,
@@ -535,7 +532,7 @@ impl Emitter<'_> {
 
     fn lookup(&mut self, map: MapId, key: Slot) {
         self.call_args(&[Arg::Map(map), Arg::SlotAddr(key, 0)]);
-        self.push(Insn::call(MAP_LOOKUP));
+        self.push(Insn::call(Helper::MapLookupElem.id()));
     }
 
     fn map_read(&mut self, map: MapId, key: Slot, cpu: Option<u32>, dst: (Slot, u32), len: u32) {
@@ -545,7 +542,7 @@ impl Emitter<'_> {
             None => self.lookup(map, key),
             Some(cpu) => {
                 self.call_args(&[Arg::Map(map), Arg::SlotAddr(key, 0), Arg::Imm(cpu as i64)]);
-                self.push(Insn::call(MAP_LOOKUP_PERCPU));
+                self.push(Insn::call(Helper::MapLookupPercpuElem.id()));
             }
         }
         self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), absent);
@@ -604,7 +601,7 @@ impl Emitter<'_> {
             Arg::SlotAddr(init, 0),
             Arg::Imm(BPF_NOEXIST as i64),
         ]);
-        self.push(Insn::call(MAP_UPDATE));
+        self.push(Insn::call(Helper::MapUpdateElem.id()));
         self.place(done);
     }
 
@@ -617,7 +614,7 @@ impl Emitter<'_> {
             Arg::Imm(len as i64),
             Arg::Imm(0),
         ]);
-        self.push(Insn::call(RINGBUF_OUTPUT));
+        self.push(Insn::call(Helper::RingbufOutput.id()));
         self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), done);
         self.zero_key_lookup(maps.lost);
         self.jump_to(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 0), done);

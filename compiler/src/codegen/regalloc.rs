@@ -217,19 +217,11 @@ mod tests {
     use crate::types::Type;
 
     fn mov(b: &mut Builder, dst: VReg, v: i64) {
-        b.push(Inst::Mov {
-            dst,
-            src: Operand::Imm(v),
-        });
+        b.mov(dst, Operand::Imm(v));
     }
 
     fn store(b: &mut Builder, slot: Slot, r: VReg) {
-        b.push(Inst::StoreSlot {
-            slot,
-            offset: 0,
-            src: Operand::Reg(r),
-            size: 8,
-        });
+        b.store_slot(slot, 0, Operand::Reg(r), 8);
     }
 
     #[test]
@@ -279,12 +271,7 @@ mod tests {
         mov(&mut b, t2, 3);
         store(&mut b, s, t1);
         store(&mut b, s, t2);
-        b.push(Inst::Alu {
-            op: crate::ir::AluOp::Add,
-            dst: i,
-            lhs: i,
-            rhs: Operand::Imm(1),
-        });
+        b.alu_to(i, crate::ir::AluOp::Add, i, Operand::Imm(1));
         b.branch(CmpOp::ULt, i, Operand::Imm(3), head);
         let func = b.finish();
         let live = analyse(&func);
@@ -323,17 +310,11 @@ mod tests {
     fn slots_with_disjoint_lives_share_bytes() {
         let mut b = Builder::new();
         let (s0, s1, s2) = (b.slot(16), b.slot(8), b.slot(8));
-        b.push(Inst::ZeroSlot { slot: s0 });
-        b.push(Inst::ZeroSlot { slot: s1 });
-        b.push(Inst::CopySlot {
-            dst: s1,
-            dst_offset: 0,
-            src: s0,
-            src_offset: 0,
-            len: 8,
-        });
-        b.push(Inst::ZeroSlot { slot: s2 });
-        b.push(Inst::Output { slot: s1, len: 8 });
+        b.zero_slot(s0);
+        b.zero_slot(s1);
+        b.copy_slot(s1, 0, s0, 0, 8);
+        b.zero_slot(s2);
+        b.output(s1, 8);
         let func = b.finish();
         let layout = layout_slots(&func, &analyse(&func));
         assert_eq!(layout.total, 24);
@@ -345,18 +326,12 @@ mod tests {
         let mut b = Builder::new();
         let (outer, inner) = (b.slot(8), b.slot(8));
         let c = b.reg(Type::U64);
-        b.push(Inst::ZeroSlot { slot: outer });
+        b.zero_slot(outer);
         let head = b.new_label();
         b.place(head);
-        b.push(Inst::Output {
-            slot: outer,
-            len: 8,
-        });
-        b.push(Inst::ZeroSlot { slot: inner });
-        b.push(Inst::Output {
-            slot: inner,
-            len: 8,
-        });
+        b.output(outer, 8);
+        b.zero_slot(inner);
+        b.output(inner, 8);
         mov(&mut b, c, 0);
         b.branch(CmpOp::Eq, c, Operand::Imm(0), head);
         let func = b.finish();

@@ -4,7 +4,7 @@ use super::{Lowerer, Val};
 use crate::artifact::MapValue;
 use crate::builtins::{self, Call, Form};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
-use crate::ir::{AluOp, CmpOp, Inst, Operand, VReg};
+use crate::ir::{AluOp, CmpOp, Operand, VReg};
 use crate::sema::maps::storage_type;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, UnaryOp};
 use crate::types::Type;
@@ -46,7 +46,7 @@ impl Lowerer<'_> {
             ExprKind::Map(m) => {
                 let id = self.maps.id(&m.name, m.span);
                 let key = self.map_key(m)?;
-                self.map_read(id, m, key)
+                self.map_value(id, m, key)
             }
             ExprKind::Call { name, args } => {
                 let b = self.builtin(name, Form::Function)?;
@@ -79,12 +79,7 @@ impl Lowerer<'_> {
                     }
                     UnaryOp::Not => {
                         let d = self.reg(Type::U64);
-                        self.push(Inst::Cmp {
-                            op: CmpOp::Eq,
-                            dst: d,
-                            lhs: r,
-                            rhs: Operand::Imm(0),
-                        });
+                        self.cmp_to(d, CmpOp::Eq, r, Operand::Imm(0));
                         Val::Reg(d, Type::U64)
                     }
                 })
@@ -107,20 +102,24 @@ impl Lowerer<'_> {
                 let (r, _) = self.scalar(expr)?;
                 let t = Type::Int { bits, signed };
                 let d = self.reg(t.clone());
-                self.push(Inst::Extend {
-                    dst: d,
-                    src: r,
-                    bits,
-                    signed,
-                });
+                self.extend(d, r, bits, signed);
                 Ok(Val::Reg(d, t))
             }
             ExprKind::Field { expr, field, .. } => match &expr.kind {
-                ExprKind::Ident(n) if n == "args" => builtins::args::field(self, field),
+                ExprKind::Ident(name) if builtins::find(name).is_some() => {
+                    let call = Call {
+                        name,
+                        args: &[],
+                        span: expr.span,
+                    };
+                    builtins::find(name)
+                        .expect("checked")
+                        .field(self, &call, field)
+                }
                 _ => Err(Diagnostic::new(
                     Code::Type,
                     field.span,
-                    "field access is only supported on `args`",
+                    "field access needs a builtin with fields, such as `args`",
                 )),
             },
             ExprKind::IncDec {
@@ -162,22 +161,12 @@ impl Lowerer<'_> {
             // Stores of up to 4 bytes never sign-extend; slots are 8-aligned.
             for (j, b) in chunk.iter().enumerate() {
                 if chunk.len() < 4 {
-                    self.push(Inst::StoreSlot {
-                        slot,
-                        offset: off + j as u32,
-                        src: Operand::Imm(*b as i64),
-                        size: 1,
-                    });
+                    self.store_slot(slot, off + j as u32, Operand::Imm(*b as i64), 1);
                 }
             }
             if chunk.len() == 4 {
                 let v = u32::from_le_bytes(word) as i64;
-                self.push(Inst::StoreSlot {
-                    slot,
-                    offset: off,
-                    src: Operand::Imm(v),
-                    size: 4,
-                });
+                self.store_slot(slot, off, Operand::Imm(v), 4);
             }
         }
         Val::Mem(slot, Type::Str { size })
@@ -338,18 +327,13 @@ impl Lowerer<'_> {
             _ => unreachable!("logical operators handled before"),
         };
         let d = self.reg(Type::U64);
-        self.push(Inst::Cmp {
-            op: cmp,
-            dst: d,
-            lhs: a,
-            rhs,
-        });
+        self.cmp_to(d, cmp, a, rhs);
         Ok(Val::Reg(d, Type::U64))
     }
 
     pub(super) fn logical(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Result<Val> {
         let d = self.reg(Type::U64);
-        let (short, end) = (self.label(), self.label());
+        let (short, end) = (self.new_label(), self.new_label());
         let short_value = if op == BinaryOp::And { 0 } else { 1 };
         let short_when = if op == BinaryOp::And {
             CmpOp::Eq
@@ -359,25 +343,17 @@ impl Lowerer<'_> {
         let l = self.condition(lhs)?;
         self.branch(short_when, l, Operand::Imm(0), short);
         let r = self.condition(rhs)?;
-        self.push(Inst::Cmp {
-            op: CmpOp::Ne,
-            dst: d,
-            lhs: r,
-            rhs: Operand::Imm(0),
-        });
+        self.cmp_to(d, CmpOp::Ne, r, Operand::Imm(0));
         self.jump(end);
         self.place(short);
-        self.push(Inst::Mov {
-            dst: d,
-            src: Operand::Imm(short_value),
-        });
+        self.mov(d, Operand::Imm(short_value));
         self.place(end);
         Ok(Val::Reg(d, Type::U64))
     }
 
     pub(super) fn ternary(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr) -> Result<Val> {
         let c = self.condition(cond)?;
-        let (else_l, end) = (self.label(), self.label());
+        let (else_l, end) = (self.new_label(), self.new_label());
         self.branch(CmpOp::Eq, c, Operand::Imm(0), else_l);
         // Both arms are lowered before the shared destination's type is
         // known; the `then` arm's last block waits open for its copy.
@@ -420,34 +396,18 @@ impl Lowerer<'_> {
             unreachable!("checked by caller")
         };
         let d = self.reg(Type::U64);
-        let (differ, end) = (self.label(), self.label());
-        self.push(Inst::Mov {
-            dst: d,
-            src: Operand::Imm(if negate { 0 } else { 1 }),
-        });
+        let (differ, end) = (self.new_label(), self.new_label());
+        self.mov(d, Operand::Imm(if negate { 0 } else { 1 }));
         let (x, y) = (self.reg(Type::U64), self.reg(Type::U64));
         for i in 0..(*la).min(*lb) {
-            self.push(Inst::LoadSlot {
-                dst: x,
-                slot: *sa,
-                offset: i,
-                size: 1,
-            });
-            self.push(Inst::LoadSlot {
-                dst: y,
-                slot: *sb,
-                offset: i,
-                size: 1,
-            });
+            self.load_slot_to(x, *sa, i, 1);
+            self.load_slot_to(y, *sb, i, 1);
             self.branch(CmpOp::Ne, x, Operand::Reg(y), differ);
             self.branch(CmpOp::Eq, x, Operand::Imm(0), end);
         }
         self.jump(end);
         self.place(differ);
-        self.push(Inst::Mov {
-            dst: d,
-            src: Operand::Imm(if negate { 1 } else { 0 }),
-        });
+        self.mov(d, Operand::Imm(if negate { 1 } else { 0 }));
         self.place(end);
         Val::Reg(d, Type::U64)
     }
@@ -462,22 +422,14 @@ impl Lowerer<'_> {
                 };
                 let (r, t) = self.var_scalar(&ident)?;
                 let old = self.reg(t.clone());
-                self.push(Inst::Mov {
-                    dst: old,
-                    src: Operand::Reg(r),
-                });
-                self.push(Inst::Alu {
-                    op: AluOp::Add,
-                    dst: r,
-                    lhs: r,
-                    rhs: Operand::Imm(delta),
-                });
+                self.mov(old, Operand::Reg(r));
+                self.alu_to(r, AluOp::Add, r, Operand::Imm(delta));
                 Ok(Val::Reg(if prefix { r } else { old }, t))
             }
             ExprKind::Map(m) => {
                 let id = self.maps.id(&m.name, m.span);
                 let key = self.map_key(m)?;
-                let cur = self.map_read(id, m, key)?;
+                let cur = self.map_value(id, m, key)?;
                 let (old, t) = self.as_scalar(cur, m.span)?;
                 let new = self.alu(AluOp::Add, old, Operand::Imm(delta), t.clone());
                 self.maps

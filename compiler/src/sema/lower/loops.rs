@@ -9,7 +9,7 @@ use crate::syntax::ast::{Block, Expr};
 
 impl Lowerer<'_> {
     pub(super) fn while_loop(&mut self, cond: &Expr, body: &Block) -> Result<()> {
-        let (head, exit) = (self.label(), self.label());
+        let (head, exit) = (self.new_label(), self.new_label());
         self.place(head);
         let c = self.condition(cond)?;
         self.branch(CmpOp::Eq, c, Operand::Imm(0), exit);

@@ -4,7 +4,7 @@ use super::{Lowerer, Val};
 use crate::artifact::{key_fields, MapValue};
 use crate::builtins;
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
-use crate::ir::{Inst, MapId, Operand, Slot, VReg};
+use crate::ir::{MapId, Operand, Slot, VReg};
 use crate::sema::maps::storage_type;
 use crate::syntax::ast::MapRef;
 use crate::types::Type;
@@ -55,32 +55,24 @@ impl Lowerer<'_> {
             self.store(slot, offsets[i], v, &fields[i]);
         }
         if let Some(b) = bucket {
-            self.push(Inst::StoreSlot {
-                slot,
-                offset: *offsets.last().expect("bucket"),
-                src: Operand::Reg(b),
-                size: 8,
-            });
+            self.store_slot(slot, *offsets.last().expect("bucket"), Operand::Reg(b), 8);
         }
         Ok(slot)
     }
 
     /// Reads `map[key]` (zero when absent).
-    pub(super) fn map_read(&mut self, id: MapId, map: &MapRef, key: Slot) -> Result<Val> {
+    pub(super) fn map_value(&mut self, id: MapId, map: &MapRef, key: Slot) -> Result<Val> {
         let ty = match self.maps.get(&map.name).and_then(|m| m.value.clone()) {
             None => Type::I64,
             Some(MapValue::Plain(t)) => t,
-            Some(agg) => return builtins::aggregates::read_in_kernel(self, &agg, id, key, map),
+            Some(agg) => {
+                let function = agg.function().and_then(builtins::find);
+                let builtin = function.expect("aggregations are builtins");
+                return builtin.read_aggregate(self, &agg, id, key, map);
+            }
         };
         let slot = self.slot(ty.size());
-        self.push(Inst::MapRead {
-            map: id,
-            key,
-            cpu: None,
-            dst: slot,
-            dst_offset: 0,
-            len: ty.size(),
-        });
+        self.map_read(id, key, None, slot, 0, ty.size());
         Ok(self.load_val(slot, &ty))
     }
 
@@ -88,12 +80,7 @@ impl Lowerer<'_> {
     pub(super) fn load_val(&mut self, slot: Slot, ty: &Type) -> Val {
         if ty.is_scalar() {
             let r = self.reg(ty.clone());
-            self.push(Inst::LoadSlot {
-                dst: r,
-                slot,
-                offset: 0,
-                size: 8,
-            });
+            self.load_slot_to(r, slot, 0, 8);
             Val::Reg(r, ty.clone())
         } else {
             Val::Mem(slot, ty.clone())

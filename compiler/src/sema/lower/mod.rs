@@ -12,14 +12,12 @@ mod stmt;
 use super::maps::{storage_type, MapTable};
 use super::Options;
 use crate::artifact::{Action, EventSpec, Field};
-use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::ir::{
-    AluOp, Arg, Builder, CmpOp, Function, Helper, Inst, Label, MapId, Operand, Slot, VReg,
-};
+use crate::diagnostic::{Code, Diagnostic, Result, Span};
+use crate::ir::{Arg, Builder, CmpOp, Function, Label, MapId, Operand, ReadKind, Slot, VReg};
 use crate::kernel_info::KernelInfo;
 use crate::probes::ProbeInstance;
 use crate::syntax::ast::{Block, Expr, ExprKind, UnaryOp};
-use crate::types::Type;
+use crate::types::{AddrSpace, Type};
 use std::collections::HashMap;
 
 /// A computed value: a scalar in a register, or bytes in a stack slot.
@@ -51,14 +49,14 @@ struct Var {
 pub struct Lowerer<'a> {
     /// The function being built.
     b: Builder,
-    pub maps: &'a mut MapTable,
-    pub events: &'a mut Vec<EventSpec>,
-    pub probe: &'a ProbeInstance,
-    pub options: &'a Options,
+    maps: &'a mut MapTable,
+    events: &'a mut Vec<EventSpec>,
+    probe: &'a ProbeInstance,
+    options: &'a Options,
     /// Ids of the runtime's own maps, after the script maps.
-    pub runtime_maps: RuntimeMapIds,
+    runtime_maps: RuntimeMapIds,
     /// The kernel the script is compiled for (`kaddr()` resolves symbols).
-    pub kernel: &'a dyn KernelInfo,
+    kernel: &'a dyn KernelInfo,
     vars: HashMap<String, Var>,
     exit_label: Label,
     /// Innermost last: where `continue` and `break` go.
@@ -79,6 +77,20 @@ pub struct RuntimeMapIds {
     pub lost: MapId,
     pub start: MapId,
     pub stacks: MapId,
+}
+
+/// Builtins emit instructions through the [`Builder`]'s typed methods.
+impl std::ops::Deref for Lowerer<'_> {
+    type Target = Builder;
+    fn deref(&self) -> &Builder {
+        &self.b
+    }
+}
+
+impl std::ops::DerefMut for Lowerer<'_> {
+    fn deref_mut(&mut self) -> &mut Builder {
+        &mut self.b
+    }
 }
 
 impl<'a> Lowerer<'a> {
@@ -110,102 +122,62 @@ impl<'a> Lowerer<'a> {
     pub fn lower_probe(mut self, predicate: Option<&Expr>, body: &Block) -> Result<Function> {
         if let Some(p) = predicate {
             let c = self.condition(p)?;
-            self.branch(CmpOp::Eq, c, Operand::Imm(0), self.exit_label);
+            let exit = self.exit_label;
+            self.branch(CmpOp::Eq, c, 0, exit);
         }
         self.block(body)?;
-        self.place(self.exit_label);
+        let exit = self.exit_label;
+        self.place(exit);
         Ok(self.b.finish())
     }
 
-    // ----- building blocks used by builtins -----
-
-    pub fn push(&mut self, inst: Inst) {
-        self.b.push(inst);
+    /// The probe instance being lowered.
+    pub fn probe(&self) -> &'a ProbeInstance {
+        self.probe
     }
 
-    pub fn reg(&mut self, ty: Type) -> VReg {
-        self.b.reg(ty)
+    pub fn options(&self) -> &'a Options {
+        self.options
     }
 
-    pub fn slot(&mut self, size: u32) -> Slot {
-        self.b.slot(size)
+    /// The kernel the script is compiled for.
+    pub fn kernel(&self) -> &'a dyn KernelInfo {
+        self.kernel
     }
 
-    /// A zero-filled slot.
-    pub fn zeroed_slot(&mut self, size: u32) -> Slot {
-        let s = self.slot(size);
-        self.push(Inst::ZeroSlot { slot: s });
-        s
+    /// The map holding `start` (the time the script started, for `elapsed`).
+    pub fn start_map(&self) -> MapId {
+        self.runtime_maps.start
     }
 
-    /// A block to [`place`](Self::place) later and jump or branch to.
-    pub fn label(&mut self) -> Label {
-        self.b.new_label()
+    /// The stack-trace map, which the artifact then includes.
+    pub fn stack_map(&mut self) -> MapId {
+        self.maps.uses_stacks = true;
+        self.runtime_maps.stacks
     }
 
-    /// Continues in block `l` (the current block falls through into it).
-    pub fn place(&mut self, l: Label) {
-        self.b.place(l);
+    /// What is known about script map `name` so far.
+    pub fn map_info(&self, name: &str) -> Option<&super::maps::MapInfo> {
+        self.maps.get(name)
     }
 
-    pub fn jump(&mut self, l: Label) {
-        self.b.jump(l);
-    }
-
-    /// `if lhs op rhs goto target`.
-    pub fn branch(&mut self, op: CmpOp, lhs: VReg, rhs: Operand, target: Label) {
-        self.b.branch(op, lhs, rhs, target);
-    }
-
-    pub fn constant(&mut self, v: i64, ty: Type) -> VReg {
-        let r = self.reg(ty);
-        self.push(Inst::Mov {
-            dst: r,
-            src: Operand::Imm(v),
-        });
-        r
-    }
-
-    /// Calls a helper and returns its result as a value of type `ty`.
-    pub fn call(&mut self, helper: Helper, args: Vec<Arg>, ty: Type) -> VReg {
-        let r = self.reg(ty);
-        self.push(Inst::Call {
-            dst: Some(r),
-            helper,
-            args,
-        });
-        r
-    }
-
-    pub fn alu(&mut self, op: AluOp, lhs: VReg, rhs: Operand, ty: Type) -> VReg {
-        let r = self.reg(ty);
-        self.push(Inst::Alu {
-            op,
-            dst: r,
-            lhs,
-            rhs,
-        });
-        r
+    /// The id of script map `name`, used at `span`.
+    pub fn map_id(&mut self, name: &str, span: Span) -> MapId {
+        self.maps.id(name, span)
     }
 
     /// Copies `len` bytes of the probe's context at `ctx_offset` (a tracepoint
     /// record field) into `slot` at `at`.
     pub fn copy_from_ctx(&mut self, slot: Slot, at: u32, ctx_offset: u32, len: u32) {
         let off = self.constant(ctx_offset as i64, Type::U64);
-        self.push(Inst::Call {
-            dst: None,
-            helper: crate::builtins::helpers::PROBE_READ_KERNEL,
-            args: vec![
-                Arg::SlotAddr(slot, at),
-                Arg::Imm(len as i64),
-                Arg::CtxPlus(off),
-            ],
-        });
+        let src = Arg::CtxPlus(off);
+        self.probe_read(ReadKind::Bytes, AddrSpace::Kernel, slot, at, len, src);
     }
 
     /// Leaves the probe (after `exit()` or `return`).
     pub fn leave(&mut self) {
-        self.jump(self.exit_label);
+        let exit = self.exit_label;
+        self.jump(exit);
     }
 
     /// The value of an integer literal (possibly negated).
@@ -244,12 +216,7 @@ impl<'a> Lowerer<'a> {
         let offsets = Type::field_offsets(&types);
         let slot = self.zeroed_slot(record.size());
         let id = self.events.len() as i64;
-        self.push(Inst::StoreSlot {
-            slot,
-            offset: 0,
-            src: Operand::Imm(id),
-            size: 8,
-        });
+        self.store_slot(slot, 0, Operand::Imm(id), 8);
         let mut fields = Vec::new();
         for (i, v) in vals.iter().enumerate() {
             self.store(slot, offsets[i + 1], v, &types[i + 1]);
@@ -259,22 +226,14 @@ impl<'a> Lowerer<'a> {
             });
         }
         self.events.push(EventSpec { action, fields });
-        self.push(Inst::Output {
-            slot,
-            len: record.size(),
-        });
+        self.output(slot, record.size());
         Ok(())
     }
 
     /// Stores a value into memory laid out as `ty` (its storage type).
     pub fn store(&mut self, slot: Slot, offset: u32, v: &Val, ty: &Type) {
         match v {
-            Val::Reg(r, _) => self.push(Inst::StoreSlot {
-                slot,
-                offset,
-                src: Operand::Reg(*r),
-                size: ty.size() as u8,
-            }),
+            Val::Reg(r, _) => self.store_slot(slot, offset, Operand::Reg(*r), ty.size() as u8),
             Val::Mem(src, src_ty) => match (src_ty, ty) {
                 (Type::Tuple(from), Type::Tuple(to)) => {
                     let (fo, to_off) = (Type::field_offsets(from), Type::field_offsets(to));
@@ -285,13 +244,7 @@ impl<'a> Lowerer<'a> {
                 }
                 _ => {
                     let len = src_ty.size().min(ty.size());
-                    self.push(Inst::CopySlot {
-                        dst: slot,
-                        dst_offset: offset,
-                        src: *src,
-                        src_offset: 0,
-                        len,
-                    });
+                    self.copy_slot(slot, offset, *src, 0, len);
                 }
             },
         }
@@ -301,22 +254,11 @@ impl<'a> Lowerer<'a> {
     fn field_val(&mut self, slot: Slot, offset: u32, ty: &Type) -> Val {
         if ty.is_scalar() {
             let r = self.reg(ty.clone());
-            self.push(Inst::LoadSlot {
-                dst: r,
-                slot,
-                offset,
-                size: 8,
-            });
+            self.load_slot_to(r, slot, offset, 8);
             Val::Reg(r, ty.clone())
         } else {
             let s = self.slot(ty.size());
-            self.push(Inst::CopySlot {
-                dst: s,
-                dst_offset: 0,
-                src: slot,
-                src_offset: offset,
-                len: ty.size(),
-            });
+            self.copy_slot(s, 0, slot, offset, ty.size());
             Val::Mem(s, ty.clone())
         }
     }

@@ -4,7 +4,7 @@ use super::{Lowerer, Val, Var};
 use crate::artifact::MapValue;
 use crate::builtins::{self, Aggregate, Call, Form};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result, Span};
-use crate::ir::{CmpOp, Inst, MapId, Operand, Slot, VReg};
+use crate::ir::{CmpOp, MapId, Operand, Slot, VReg};
 use crate::sema::maps::storage_type;
 use crate::syntax::ast::{BinaryOp, Block, Expr, ExprKind, Ident, MapRef, Stmt, StmtKind};
 use crate::types::Type;
@@ -25,7 +25,7 @@ impl Lowerer<'_> {
                 otherwise,
             } => {
                 let c = self.condition(cond)?;
-                let (else_l, end) = (self.label(), self.label());
+                let (else_l, end) = (self.new_label(), self.new_label());
                 self.branch(CmpOp::Eq, c, Operand::Imm(0), else_l);
                 self.block(then)?;
                 self.jump(end);
@@ -132,12 +132,9 @@ impl Lowerer<'_> {
     /// Copies `from` into the variable storage `to`.
     pub(super) fn copy_into(&mut self, from: &Val, to: &Val) {
         match (from, to) {
-            (Val::Reg(src, _), Val::Reg(dst, _)) => self.push(Inst::Mov {
-                dst: *dst,
-                src: Operand::Reg(*src),
-            }),
+            (Val::Reg(src, _), Val::Reg(dst, _)) => self.mov(*dst, Operand::Reg(*src)),
             (_, Val::Mem(slot, ty)) => {
-                self.push(Inst::ZeroSlot { slot: *slot });
+                self.zero_slot(*slot);
                 self.store(*slot, 0, from, ty)
             }
             _ => unreachable!("checked compatible"),
@@ -203,7 +200,7 @@ impl Lowerer<'_> {
         let new = match op {
             None => self.expr(value)?,
             Some(op) => {
-                let cur = self.map_read(id, map, key)?;
+                let cur = self.map_value(id, map, key)?;
                 let cur = self.as_scalar(cur, map.span)?;
                 let rhs = self.scalar(value)?;
                 self.arith(op, cur, rhs, value)?
@@ -230,11 +227,7 @@ impl Lowerer<'_> {
         };
         let value = self.zeroed_slot(ty.size());
         self.store(value, 0, v, &ty);
-        self.push(Inst::MapUpdate {
-            map: id,
-            key,
-            value,
-        });
+        self.map_update(id, key, value);
         Ok(())
     }
 
@@ -244,19 +237,9 @@ impl Lowerer<'_> {
         let key = self.key_with_bucket(map, agg.bucket)?;
         let init = self.zeroed_slot(agg.value.size());
         for (offset, v) in &agg.init {
-            self.push(Inst::StoreSlot {
-                slot: init,
-                offset: *offset,
-                src: *v,
-                size: 8,
-            });
+            self.store_slot(init, *offset, *v, 8);
         }
-        self.push(Inst::MapAggregate {
-            map: id,
-            key,
-            ops: agg.ops,
-            init,
-        });
+        self.map_aggregate(id, key, agg.ops, init);
         Ok(())
     }
 }

@@ -4,7 +4,10 @@
 //! names its successors. Loops are back edges like any other. Printable for
 //! `-d ir`; built through [`Builder`].
 
+mod builder;
+
 use crate::types::Type;
+pub use builder::{Builder, OpenBlock, ReadKind};
 use std::fmt;
 
 /// A virtual register holding one 64-bit scalar.
@@ -63,12 +66,7 @@ pub enum CmpOp {
     SGe,
 }
 
-/// A kernel helper function.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Helper {
-    pub id: i32,
-    pub name: &'static str,
-}
+pub use crate::helpers::Helper;
 
 /// An argument of a helper call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,150 +256,6 @@ impl Function {
     }
 }
 
-/// A block being filled.
-#[derive(Debug)]
-pub struct OpenBlock {
-    label: Label,
-    insts: Vec<Inst>,
-}
-
-/// Builds a [`Function`] block by block. Labels are handed out before their
-/// blocks are placed; blocks are laid out in the order they are placed.
-#[derive(Debug, Default)]
-pub struct Builder {
-    regs: Vec<Type>,
-    slots: Vec<u32>,
-    labels: u32,
-    /// Finished blocks by label.
-    done: Vec<(Label, Block)>,
-    /// Labels in the order their blocks were started.
-    order: Vec<Label>,
-    current: Option<OpenBlock>,
-}
-
-impl Builder {
-    /// A builder positioned in the entry block.
-    pub fn new() -> Self {
-        let mut b = Builder::default();
-        let entry = b.new_label();
-        b.start(entry);
-        b
-    }
-
-    pub fn reg(&mut self, ty: Type) -> VReg {
-        self.regs.push(ty);
-        VReg(self.regs.len() as u32 - 1)
-    }
-
-    pub fn slot(&mut self, size: u32) -> Slot {
-        self.slots.push(size.max(1));
-        Slot(self.slots.len() as u32 - 1)
-    }
-
-    pub fn new_label(&mut self) -> Label {
-        self.labels += 1;
-        Label(self.labels - 1)
-    }
-
-    fn start(&mut self, label: Label) {
-        debug_assert!(self.current.is_none());
-        self.order.push(label);
-        self.current = Some(OpenBlock {
-            label,
-            insts: Vec::new(),
-        });
-    }
-
-    /// Appends to the current block; code after a jump starts an unreachable one.
-    pub fn push(&mut self, inst: Inst) {
-        if self.current.is_none() {
-            let l = self.new_label();
-            self.start(l);
-        }
-        self.current
-            .as_mut()
-            .expect("just started")
-            .insts
-            .push(inst);
-    }
-
-    /// Ends the current block (if open) with `term`.
-    fn terminate(&mut self, term: Terminator) {
-        if let Some(OpenBlock { label, insts }) = self.current.take() {
-            self.done.push((label, Block { insts, term }));
-        }
-    }
-
-    /// Starts the block `label`; the open block falls through into it.
-    pub fn place(&mut self, label: Label) {
-        if self.current.is_some() {
-            self.terminate(Terminator::Jump(label));
-        }
-        self.start(label);
-    }
-
-    pub fn jump(&mut self, target: Label) {
-        self.terminate(Terminator::Jump(target));
-    }
-
-    /// `if lhs op rhs goto target`, else continue in a new block.
-    pub fn branch(&mut self, op: CmpOp, lhs: VReg, rhs: Operand, target: Label) {
-        let next = self.new_label();
-        self.terminate(Terminator::Branch {
-            op,
-            lhs,
-            rhs,
-            then: target,
-            otherwise: next,
-        });
-        self.start(next);
-    }
-
-    pub fn ret(&mut self) {
-        self.terminate(Terminator::Return);
-    }
-
-    /// Takes the open block aside (to append to it later with [`Builder::resume`]).
-    pub fn suspend(&mut self) -> Option<OpenBlock> {
-        self.current.take()
-    }
-
-    /// Makes a suspended block current again; the current one must be closed.
-    pub fn resume(&mut self, block: Option<OpenBlock>) {
-        debug_assert!(self.current.is_none());
-        self.current = block;
-    }
-
-    /// The finished function: blocks renumbered in layout order. The open
-    /// block returns.
-    pub fn finish(mut self) -> Function {
-        self.ret();
-        let mut index = vec![u32::MAX; self.labels as usize];
-        for (i, l) in self.order.iter().enumerate() {
-            index[l.0 as usize] = i as u32;
-        }
-        let rename = |l: Label| Label(index[l.0 as usize]);
-        let mut blocks: Vec<Option<Block>> = vec![None; self.order.len()];
-        for (label, mut block) in self.done {
-            block.term.relabel(rename);
-            blocks[index[label.0 as usize] as usize] = Some(block);
-        }
-        let blocks: Vec<Block> = blocks
-            .into_iter()
-            .map(|b| b.expect("every started block is closed"))
-            .collect();
-        debug_assert!(blocks
-            .iter()
-            .flat_map(|b| b.term.successors())
-            .all(|l| (l.0 as usize) < blocks.len()));
-        Function {
-            blocks,
-            regs: self.regs,
-            slots: self.slots,
-        }
-    }
-}
-
 impl fmt::Display for Operand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -499,7 +353,7 @@ impl fmt::Display for Inst {
                 if let Some(d) = dst {
                     write!(f, "%{} = ", d.0)?;
                 }
-                write!(f, "call {}(", helper.name)?;
+                write!(f, "call {}(", helper.name())?;
                 for (i, a) in args.iter().enumerate() {
                     if i > 0 {
                         write!(f, ", ")?;
