@@ -872,4 +872,12 @@ fn loops() {
         "syntax",
         Some("while"),
     );
+    expect(
+        check_err!(
+            "BEGIN { $x = 1; for ($i : 0..3) { @s = sum($x); } }",
+            "$x is defined outside this `for` loop"
+        ),
+        "name",
+        Some("map"),
+    );
 }

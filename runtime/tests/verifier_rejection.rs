@@ -56,6 +56,7 @@ fn a_rejected_program_names_its_probe_and_quotes_the_verifier() {
             symbol: "tl_bad",
             program: &program,
         }],
+        &[],
     )
     .unwrap();
     let artifact = Artifact {

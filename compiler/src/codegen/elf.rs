@@ -18,9 +18,25 @@ pub struct ElfProgram<'a> {
     pub program: &'a Program,
 }
 
+/// A BPF subprogram (a callback), placed in `.text`.
+pub struct ElfSubprogram<'a> {
+    /// Symbol name, unique in the object.
+    pub symbol: &'a str,
+    pub program: &'a Program,
+    /// Number of u64 arguments (r1..r5) it takes, for its BTF prototype.
+    pub args: u8,
+}
+
 const MAP_DEF_SIZE: u64 = 28;
 
-pub fn write_elf(maps: &[MapSpec], programs: &[ElfProgram]) -> Result<Vec<u8>, String> {
+pub fn write_elf(
+    maps: &[MapSpec],
+    programs: &[ElfProgram],
+    subprograms: &[ElfSubprogram],
+) -> Result<Vec<u8>, String> {
+    if !subprograms.is_empty() {
+        return Err("subprograms are not emitted yet".into());
+    }
     let mut obj = Object::new(BinaryFormat::Elf, Architecture::Bpf, Endianness::Little);
     let license = obj.add_section(Vec::new(), b"license".to_vec(), SectionKind::Data);
     obj.append_section_data(license, b"GPL\0", 1);

@@ -6,7 +6,8 @@ use super::liveness::{analyse, reachable, Liveness};
 use super::regalloc::{allocate, layout_slots, Allocation, Loc, SlotLayout, ALLOCATABLE};
 use crate::helpers::Helper;
 use crate::ir::{
-    AggOp, AluOp, Arg, CmpOp, Function, Inst, Label, MapId, Operand, Slot, Terminator, VReg,
+    AggOp, AluOp, Arg, CmpOp, CtxSource, Function, Inst, Label, MapId, Operand, Slot, Terminator,
+    VReg,
 };
 
 /// The BPF stack limit.
@@ -20,6 +21,9 @@ pub struct Program {
     pub map_relocs: Vec<(usize, MapId)>,
     /// Bytes of stack the program uses.
     pub stack: u32,
+    /// (index of a `call` with src_reg BPF_PSEUDO_CALL (1), or of the first half of an
+    /// `ld_imm64` with src_reg BPF_PSEUDO_FUNC (4), index into the subprograms slice)
+    pub func_relocs: Vec<(usize, usize)>,
 }
 
 /// Maps every program refers to implicitly.
@@ -36,6 +40,8 @@ pub struct RuntimeMaps {
 pub const SCRATCH_LIMIT: u32 = 32 << 10;
 
 const BPF_NOEXIST: i32 = 1;
+/// `src_reg` of an `ld_imm64` loading a subprogram's address.
+const BPF_PSEUDO_FUNC: u8 = 4;
 
 struct Emitter<'a> {
     out: Program,
@@ -126,6 +132,56 @@ pub fn emit(func: &Function, maps: RuntimeMaps) -> Result<Program, String> {
     Ok(e.out)
 }
 
+/// Compiles a function and, depth first, the callbacks it refers to: the
+/// program, then every subprogram in one list its `func_relocs` (and
+/// theirs) index. Callbacks keep all their slots on the stack, and the
+/// deepest chain of frames must fit the kernel's combined stack limit.
+pub fn emit_with_callbacks(
+    func: &Function,
+    maps: RuntimeMaps,
+) -> Result<(Program, Vec<(Program, u8)>), String> {
+    let mut subprograms = Vec::new();
+    let (program, depth) = emit_tree(func, maps, &mut subprograms)?;
+    if depth > STACK_LIMIT {
+        return Err(format!(
+            "this probe and its loop bodies need {depth} bytes of BPF stack together, more \
+             than the kernel's limit of {STACK_LIMIT}; use shorter strings or fewer values"
+        ));
+    }
+    Ok((program, subprograms))
+}
+
+/// Emits `func` and its callbacks into `subprograms`; returns the program
+/// and the stack its deepest call chain uses (frames rounded as the kernel does).
+fn emit_tree(
+    func: &Function,
+    maps: RuntimeMaps,
+    subprograms: &mut Vec<(Program, u8)>,
+) -> Result<(Program, u32), String> {
+    let mut program = emit(func, maps)?;
+    let base = subprograms.len();
+    let placeholders = func
+        .callbacks
+        .iter()
+        .map(|c| (Program::default(), c.params.len() as u8));
+    subprograms.extend(placeholders);
+    let mut deepest = 0;
+    for (i, callback) in func.callbacks.iter().enumerate() {
+        let on_stack = RuntimeMaps {
+            scratch: None,
+            ..maps
+        };
+        let (sub, depth) = emit_tree(callback, on_stack, subprograms)?;
+        subprograms[base + i].0 = sub;
+        deepest = deepest.max(depth);
+    }
+    for (_, target) in &mut program.func_relocs {
+        *target += base;
+    }
+    let depth = program.stack.next_multiple_of(32) + deepest;
+    Ok((program, depth))
+}
+
 impl Emitter<'_> {
     fn push(&mut self, insn: Insn) {
         self.out.insns.push(insn);
@@ -165,10 +221,19 @@ impl Emitter<'_> {
     /// so no path reads undefined values, and point r9 at the scratch value
     /// when slots live there.
     fn prologue(&mut self, end: Label, live: &Liveness) {
-        self.push(Insn::mov(R6, Src::Reg(1)));
+        match self.func.ctx {
+            CtxSource::Entry => self.push(Insn::mov(R6, Src::Reg(R1))),
+            CtxSource::Param { param, offset } => {
+                self.push(Insn::load(8, R6, param + 1, offset));
+            }
+        }
+        for (i, p) in self.func.params.iter().enumerate() {
+            self.write(*p, i as u8 + 1);
+        }
         let mut locs: Vec<Loc> = live
             .live_in_entry
             .iter()
+            .filter(|v| !self.func.params.contains(v))
             .map(|v| self.alloc.locs[v.0 as usize])
             .collect();
         locs.sort_by_key(|l| match l {
@@ -202,7 +267,10 @@ impl Emitter<'_> {
     }
 
     fn exit(&mut self) {
-        self.push(Insn::mov(R0, Src::Imm(0)));
+        match self.func.ret {
+            Some(r) => self.read_into(r, R0),
+            None => self.push(Insn::mov(R0, Src::Imm(0))),
+        }
         self.push(Insn::exit());
     }
 
@@ -321,6 +389,20 @@ impl Emitter<'_> {
             Inst::LoadCtx { dst, offset, size } => {
                 self.push(Insn::load(*size, R0, R6, *offset as i16));
                 self.write(*dst, R0);
+            }
+            Inst::LoadPtr {
+                dst,
+                base,
+                offset,
+                size,
+            } => {
+                let b = self.read(*base, R1);
+                self.push(Insn::load(*size, R0, b, *offset));
+                self.write(*dst, R0);
+            }
+            Inst::StoreCtx { slot, offset } => {
+                let (base, off) = self.slot_ref(*slot, *offset);
+                self.push(Insn::store(8, base, off, R6));
             }
             Inst::LoadSlot {
                 dst,
@@ -526,6 +608,13 @@ impl Emitter<'_> {
                     self.push(Insn::alu(Alu::Add, reg, Src::Reg(R6)));
                 }
                 Arg::Map(m) => self.map_addr(reg, m),
+                Arg::Func(f) => {
+                    self.out.func_relocs.push((self.out.insns.len(), f.0));
+                    let [mut a, b] = Insn::ld_imm64(reg, 0);
+                    a.src = BPF_PSEUDO_FUNC;
+                    self.push(a);
+                    self.push(b);
+                }
             }
         }
     }

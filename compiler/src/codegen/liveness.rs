@@ -23,12 +23,16 @@ pub fn reachable(func: &Function) -> Vec<bool> {
 }
 
 /// Calls `f` for every register a terminator reads.
-pub fn term_regs(term: &Terminator, mut f: impl FnMut(VReg)) {
-    if let Terminator::Branch { lhs, rhs, .. } = term {
-        f(*lhs);
-        if let Operand::Reg(r) = rhs {
-            f(*r)
+pub fn term_regs(term: &Terminator, ret: Option<VReg>, mut f: impl FnMut(VReg)) {
+    match term {
+        Terminator::Branch { lhs, rhs, .. } => {
+            f(*lhs);
+            if let Operand::Reg(r) = rhs {
+                f(*r)
+            }
         }
+        Terminator::Return => ret.into_iter().for_each(f),
+        Terminator::Jump(_) => {}
     }
 }
 
@@ -108,7 +112,7 @@ pub fn analyse(func: &Function) -> Liveness {
                 d.set(w.0 as usize);
             }
         }
-        term_regs(&block.term, |r| {
+        term_regs(&block.term, func.ret, |r| {
             if !d.get(r.0 as usize) {
                 u.set(r.0 as usize)
             }
@@ -153,7 +157,9 @@ pub fn analyse(func: &Function) -> Liveness {
             for_each_reg(inst, |r| widen(&mut regs[r.0 as usize], start[b] + i));
             for_each_slot(inst, |s| widen(&mut slots[s.0 as usize], start[b] + i));
         }
-        term_regs(&block.term, |r| widen(&mut regs[r.0 as usize], end[b]));
+        term_regs(&block.term, func.ret, |r| {
+            widen(&mut regs[r.0 as usize], end[b])
+        });
     }
     // A slot used inside a loop keeps its bytes around the whole loop.
     let loops: Vec<Interval> = (0..nblocks)

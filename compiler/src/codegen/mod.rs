@@ -6,5 +6,7 @@ pub mod insn;
 pub mod liveness;
 pub mod regalloc;
 
-pub use elf::{write_elf, ElfProgram};
-pub use emit::{emit, scratch_bytes, Program, RuntimeMaps, SCRATCH_LIMIT, STACK_LIMIT};
+pub use elf::{write_elf, ElfProgram, ElfSubprogram};
+pub use emit::{
+    emit, emit_with_callbacks, scratch_bytes, Program, RuntimeMaps, SCRATCH_LIMIT, STACK_LIMIT,
+};

@@ -83,6 +83,7 @@ pub fn def(inst: &Inst) -> Option<VReg> {
         | Cmp { dst, .. }
         | Extend { dst, .. }
         | LoadCtx { dst, .. }
+        | LoadPtr { dst, .. }
         | LoadSlot { dst, .. } => Some(*dst),
         Call { dst, .. } => *dst,
         _ => None,
@@ -99,6 +100,7 @@ pub fn for_each_use(inst: &Inst, mut f: impl FnMut(VReg)) {
             operand(rhs, &mut f);
         }
         Extend { src, .. } => f(*src),
+        LoadPtr { base, .. } => f(*base),
         StoreSlot { src, .. } => operand(src, &mut f),
         Call { args, .. } => {
             for a in args {
@@ -117,6 +119,7 @@ pub fn for_each_use(inst: &Inst, mut f: impl FnMut(VReg)) {
         }
         LoadCtx { .. }
         | LoadSlot { .. }
+        | StoreCtx { .. }
         | ZeroSlot { .. }
         | CopySlot { .. }
         | MapRead { .. }
@@ -140,6 +143,7 @@ pub fn for_each_slot(inst: &Inst, mut f: impl FnMut(Slot)) {
     match inst {
         ZeroSlot { slot }
         | StoreSlot { slot, .. }
+        | StoreCtx { slot, .. }
         | LoadSlot { slot, .. }
         | Output { slot, .. } => f(*slot),
         CopySlot { dst, src, .. } => {
@@ -166,7 +170,7 @@ pub fn for_each_slot(inst: &Inst, mut f: impl FnMut(Slot)) {
             f(*key);
             f(*init);
         }
-        Mov { .. } | Alu { .. } | Cmp { .. } | Extend { .. } | LoadCtx { .. } => {}
+        Mov { .. } | Alu { .. } | Cmp { .. } | Extend { .. } | LoadCtx { .. } | LoadPtr { .. } => {}
     }
 }
 

@@ -42,6 +42,10 @@ pub struct Builder {
     /// Labels in the order their blocks were started.
     order: Vec<Label>,
     current: Option<OpenBlock>,
+    params: Vec<VReg>,
+    ctx: CtxSource,
+    returns: Option<VReg>,
+    callbacks: Vec<Function>,
 }
 
 impl Builder {
@@ -51,6 +55,24 @@ impl Builder {
         let entry = b.new_label();
         b.start(entry);
         b
+    }
+
+    /// A builder for a subprogram taking `params` (r1, r2 …), getting the
+    /// context through `ctx`, and returning the register `returns`.
+    pub fn subprogram(params: &[Type], ctx: CtxSource, returns: Type) -> (Self, Vec<VReg>, VReg) {
+        let mut b = Builder::new();
+        let regs: Vec<VReg> = params.iter().map(|t| b.reg(t.clone())).collect();
+        let ret = b.constant(0, returns);
+        b.params = regs.clone();
+        b.ctx = ctx;
+        b.returns = Some(ret);
+        (b, regs, ret)
+    }
+
+    /// Adds a finished subprogram this function refers to with [`Arg::Func`].
+    pub fn add_callback(&mut self, f: Function) -> FuncId {
+        self.callbacks.push(f);
+        FuncId(self.callbacks.len() - 1)
     }
 
     pub fn reg(&mut self, ty: Type) -> VReg {
@@ -164,6 +186,10 @@ impl Builder {
             blocks,
             regs: self.regs,
             slots: self.slots,
+            params: self.params,
+            ctx: self.ctx,
+            ret: self.returns,
+            callbacks: self.callbacks,
         }
     }
 }
@@ -225,6 +251,23 @@ impl Builder {
         let dst = self.reg(ty);
         self.push(Inst::LoadCtx { dst, offset, size });
         dst
+    }
+
+    /// A new register holding `size` bytes at `base + offset`.
+    pub fn load_ptr(&mut self, base: VReg, offset: i16, size: u8, ty: Type) -> VReg {
+        let dst = self.reg(ty);
+        self.push(Inst::LoadPtr {
+            dst,
+            base,
+            offset,
+            size,
+        });
+        dst
+    }
+
+    /// Stores the context pointer into `slot` at `offset`.
+    pub fn store_ctx(&mut self, slot: Slot, offset: u32) {
+        self.push(Inst::StoreCtx { slot, offset });
     }
 
     /// A new register holding the 8 bytes of `slot` at `offset`.

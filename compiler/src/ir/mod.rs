@@ -80,6 +80,8 @@ pub enum Arg {
     /// The program's context pointer plus a register offset.
     CtxPlus(VReg),
     Map(MapId),
+    /// The address of a callback subprogram.
+    Func(FuncId),
 }
 
 /// How an aggregation updates one 8-byte field of a map value.
@@ -124,6 +126,19 @@ pub enum Inst {
         dst: VReg,
         offset: u32,
         size: u8,
+    },
+    /// Zero-extended load of `size` bytes at `base + offset`, where `base`
+    /// holds a pointer the verifier knows (a caller's stack memory).
+    LoadPtr {
+        dst: VReg,
+        base: VReg,
+        offset: i16,
+        size: u8,
+    },
+    /// Store the context pointer into a slot, for a subprogram to use.
+    StoreCtx {
+        slot: Slot,
+        offset: u32,
     },
     /// Zero-extended load of `size` bytes from a slot.
     LoadSlot {
@@ -247,7 +262,32 @@ pub struct Function {
     pub regs: Vec<Type>,
     /// Size in bytes of each slot.
     pub slots: Vec<u32>,
+    /// Registers holding the arguments r1, r2 … on entry (none for a program).
+    pub params: Vec<VReg>,
+    /// Where the probe's context pointer comes from.
+    pub ctx: CtxSource,
+    /// The register returned in r0 (0 when none).
+    pub ret: Option<VReg>,
+    /// Functions this one passes to helpers ([`Arg::Func`] indexes them):
+    /// BPF subprograms, such as `bpf_loop` callbacks.
+    pub callbacks: Vec<Function>,
 }
+
+/// How a function gets the probe's context pointer. Calling convention:
+/// arguments in r1–r5, result in r0, r6–r9 preserved by the callee.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CtxSource {
+    /// A program: the kernel passes it in r1.
+    #[default]
+    Entry,
+    /// A subprogram: the caller stored it at `offset` in the memory
+    /// argument `param` points to.
+    Param { param: u8, offset: i16 },
+}
+
+/// Index into the enclosing function's [`Function::callbacks`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FuncId(pub usize);
 
 impl Function {
     /// Every instruction, in layout order.
@@ -274,6 +314,7 @@ impl fmt::Display for Arg {
             Arg::Ctx => write!(f, "ctx"),
             Arg::CtxPlus(r) => write!(f, "ctx+%{}", r.0),
             Arg::Map(m) => write!(f, "map{}", m.0),
+            Arg::Func(c) => write!(f, "fn{}", c.0),
         }
     }
 }
@@ -320,6 +361,13 @@ impl fmt::Display for Inst {
             LoadCtx { dst, offset, size } => {
                 write!(f, "  %{} = load{} ctx+{offset}", dst.0, size * 8)
             }
+            LoadPtr {
+                dst,
+                base,
+                offset,
+                size,
+            } => write!(f, "  %{} = load{} %{}+{offset}", dst.0, size * 8, base.0),
+            StoreCtx { slot, offset } => write!(f, "  store64 s{}+{offset}, ctx", slot.0),
             LoadSlot {
                 dst,
                 slot,
@@ -418,6 +466,20 @@ impl fmt::Display for Terminator {
 
 impl fmt::Display for Function {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.params.is_empty() {
+            let params: Vec<String> = self.params.iter().map(|p| format!("%{}", p.0)).collect();
+            writeln!(f, "  params {}", params.join(", "))?;
+        }
+        if let CtxSource::Param { param, offset } = self.ctx {
+            writeln!(
+                f,
+                "  ctx = *(%{} + {offset})",
+                self.params[param as usize].0
+            )?;
+        }
+        if let Some(r) = self.ret {
+            writeln!(f, "  returns %{}", r.0)?;
+        }
         for (i, t) in self.regs.iter().enumerate() {
             writeln!(f, "  reg %{i}: {t}")?;
         }
@@ -430,6 +492,9 @@ impl fmt::Display for Function {
                 writeln!(f, "{inst}")?;
             }
             writeln!(f, "{}", block.term)?;
+        }
+        for (i, c) in self.callbacks.iter().enumerate() {
+            writeln!(f, "fn{i}:\n{c}")?;
         }
         Ok(())
     }

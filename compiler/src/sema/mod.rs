@@ -5,7 +5,7 @@ pub mod lower;
 pub mod maps;
 
 use crate::artifact::{key_fields, Artifact, MapKind, MapRole, MapSpec, ProbeSpec};
-use crate::codegen::{self, ElfProgram, Program, RuntimeMaps};
+use crate::codegen::{self, ElfProgram, ElfSubprogram, Program, RuntimeMaps};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Result, Span};
 use crate::ir::{Function, MapId};
 use crate::kernel_info::KernelInfo;
@@ -52,6 +52,9 @@ pub struct Compiled {
     /// Per program: the span of the attach point it came from.
     pub spans: Vec<Span>,
     pub programs: Vec<Program>,
+    /// Callback subprograms of every program, by ELF symbol; programs'
+    /// `func_relocs` index this list.
+    pub subprograms: Vec<(String, Program)>,
     pub artifact: Artifact,
 }
 
@@ -130,20 +133,26 @@ fn compile_here(
         .position(|m| m.role == MapRole::Scratch)
         .map(MapId);
     let mut programs = Vec::new();
+    let mut subprograms: Vec<(String, Program, u8)> = Vec::new();
     let mut probes = Vec::new();
     for (i, (inst, func)) in functions.iter().enumerate() {
-        let prog = codegen::emit(
-            func,
-            RuntimeMaps {
-                output: runtime.output,
-                lost: runtime.lost,
-                scratch,
-            },
-        )
-        .map_err(|msg| Diagnostic::new(Code::Codegen, instances[i].2, msg))?;
+        let maps = RuntimeMaps {
+            output: runtime.output,
+            lost: runtime.lost,
+            scratch,
+        };
+        let (mut prog, subs) = codegen::emit_with_callbacks(func, maps)
+            .map_err(|msg| Diagnostic::new(Code::Codegen, instances[i].2, msg))?;
+        let symbol = program_symbol(i, inst);
+        let base = subprograms.len();
+        prog.func_relocs.iter_mut().for_each(|(_, t)| *t += base);
+        for (k, (mut sub, args)) in subs.into_iter().enumerate() {
+            sub.func_relocs.iter_mut().for_each(|(_, t)| *t += base);
+            subprograms.push((format!("{symbol}_fn{k}"), sub, args));
+        }
         programs.push(prog);
         probes.push(ProbeSpec {
-            symbol: program_symbol(i, inst),
+            symbol,
             name: inst.name.clone(),
             attach: inst.attach.clone(),
         });
@@ -158,7 +167,15 @@ fn compile_here(
             program: prog,
         })
         .collect();
-    let elf = codegen::write_elf(&maps, &elf_programs).map_err(|msg| {
+    let elf_subprograms: Vec<ElfSubprogram> = subprograms
+        .iter()
+        .map(|(symbol, program, args)| ElfSubprogram {
+            symbol,
+            program,
+            args: *args,
+        })
+        .collect();
+    let elf = codegen::write_elf(&maps, &elf_programs, &elf_subprograms).map_err(|msg| {
         Diagnostic::new(
             Code::Codegen,
             Span::default(),
@@ -178,6 +195,7 @@ fn compile_here(
         functions,
         spans,
         programs,
+        subprograms: subprograms.into_iter().map(|(s, p, _)| (s, p)).collect(),
         artifact,
     })
 }

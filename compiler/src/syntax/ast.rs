@@ -63,6 +63,13 @@ pub enum StmtKind {
     Unroll { count: Expr, body: Block },
     /// `while (c) { }`
     While { cond: Expr, body: Block },
+    /// `for ($i : start..end) { }`: `$i` takes each value from `start` up to `end` (excluded).
+    ForRange {
+        var: Ident,
+        start: Expr,
+        end: Expr,
+        body: Block,
+    },
     /// `break`: leave the innermost loop.
     Break,
     /// `continue`: start the innermost loop's next iteration.

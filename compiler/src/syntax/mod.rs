@@ -84,6 +84,18 @@ mod tests {
             StmtKind::While { cond, body } => {
                 format!("(while {} {})", expr(cond), nested(body, depth))
             }
+            StmtKind::ForRange {
+                var,
+                start,
+                end,
+                body,
+            } => format!(
+                "(for {} {} {} {})",
+                var.name,
+                expr(start),
+                expr(end),
+                nested(body, depth)
+            ),
             StmtKind::Break => "break".to_string(),
             StmtKind::Continue => "continue".to_string(),
             StmtKind::Return => "return".to_string(),
@@ -259,6 +271,13 @@ mod tests {
                     }
                     StmtKind::Unroll { count, body } | StmtKind::While { cond: count, body } => {
                         e(out, src, count);
+                        b(out, src, body);
+                    }
+                    StmtKind::ForRange {
+                        start, end, body, ..
+                    } => {
+                        e(out, src, start);
+                        e(out, src, end);
                         b(out, src, body);
                     }
                     StmtKind::Return | StmtKind::Break | StmtKind::Continue => {}

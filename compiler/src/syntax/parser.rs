@@ -91,6 +91,7 @@ fn is_punct(rule: Rule) -> bool {
             | Rule::kw_else
             | Rule::kw_unroll
             | Rule::kw_while
+            | Rule::kw_for
             | Rule::EOI
     )
 }
@@ -156,6 +157,23 @@ fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt> {
             let cond = expr(it.next().expect("while condition"))?;
             let body = block(it.next().expect("while body"))?;
             StmtKind::While { cond, body }
+        }
+        Rule::for_stmt => {
+            let mut it = children(pair);
+            let v = it.next().expect("for variable");
+            let var = Ident {
+                name: v.as_str().to_string(),
+                span: span_of(&v),
+            };
+            let start = expr(it.next().expect("range start"))?;
+            let end = expr(it.next().expect("range end"))?;
+            let body = block(it.next().expect("for body"))?;
+            StmtKind::ForRange {
+                var,
+                start,
+                end,
+                body,
+            }
         }
         Rule::return_stmt => StmtKind::Return,
         Rule::break_stmt => StmtKind::Break,

@@ -48,6 +48,12 @@ impl Lowerer<'_> {
                 (0..n).try_for_each(|_| self.block(body))
             }
             StmtKind::While { cond, body } => self.while_loop(cond, body),
+            StmtKind::ForRange {
+                var,
+                start,
+                end,
+                body,
+            } => self.for_range(var, start, end, body),
             StmtKind::Break => self.loop_jump(true, s.span),
             StmtKind::Continue => self.loop_jump(false, s.span),
             StmtKind::Return => {
@@ -157,6 +163,15 @@ impl Lowerer<'_> {
             .get(&var.name)
             .map(|v| v.val.clone())
             .ok_or_else(|| {
+                if self.outer_vars.contains(&var.name) {
+                    return Diagnostic::new(
+                        Code::Name,
+                        var.span,
+                        format!("{} is defined outside this `for` loop", var.name),
+                    )
+                    .with_label("not visible inside the loop body yet")
+                    .with_help("use a map (`@x`) to share values with a `for` body");
+                }
                 let d = Diagnostic::new(
                     Code::Name,
                     var.span,
