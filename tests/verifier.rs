@@ -94,3 +94,13 @@ fn long_strings_pass_the_verifier_through_the_scratch_map() {
         assert_eq!(out.code, Some(0), "{p}\n{out}");
     }
 }
+
+#[test]
+fn a_loop_the_verifier_cannot_bound_is_a_clear_error() {
+    require_bpf!();
+    let out = common::run(&["--dry-run", "-e", "BEGIN { $n = 0; while (1) { $n = 1; } }"]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(out.stderr.contains("verifier rejected"), "{out}");
+    assert!(out.stderr.contains("for ($i : 0..N)"), "{out}");
+    assert!(!out.stderr.contains("compiler bug"), "{out}");
+}

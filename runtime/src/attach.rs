@@ -58,12 +58,28 @@ fn load_error(spec: &ProbeSpec, e: ProgramError) -> RuntimeError {
                     spec.name
                 ),
             )
-            .with_help("this is a tracelet compiler bug; please report it with the program")
+            .with_help(verifier_help(&log))
         }
         other => RuntimeError::for_probe(
             &spec.name,
             format!("cannot load the program for {}: {other}", spec.name),
         ),
+    }
+}
+
+/// What to do about a rejection: loops the verifier could not follow to an
+/// end are the script's to bound; anything else is tracelet's bug.
+fn verifier_help(log: &str) -> &'static str {
+    let unbounded = [
+        "BPF program is too large",
+        "infinite loop detected",
+        "back-edge",
+    ];
+    if unbounded.iter().any(|s| log.contains(s)) {
+        "the verifier could not see this program's loops end; bound `while` loops by a \
+         constant, or use `for ($i : 0..N)`, which the kernel runs with bpf_loop"
+    } else {
+        "this is a tracelet compiler bug; please report it with the program"
     }
 }
 
