@@ -336,3 +336,24 @@ fn break_and_continue() {
     );
     assert_eq!(out, "1 3 4 6 7 end 8");
 }
+
+#[test]
+fn for_range_loops_run_as_bpf_loop_callbacks() {
+    require_bpf!();
+    // Enclosing variables are read and written by the body (scalars and
+    // strings), the range is evaluated once, and the context reaches the
+    // callback (comm).
+    let out = out_of(
+        r#"BEGIN { $sum = 0; $s = "abc"; $n = 5; for ($i : 1..$n) { $sum += $i; $s = "def"; $n = 100; @c[comm] = count(); } printf("%d %s %d\n", $sum, $s, $n); exit(); }"#,
+    );
+    assert_eq!(out, "10 def 100\n\n\n@c[tracelet]: 4");
+}
+
+#[test]
+fn for_range_break_continue_and_return() {
+    require_bpf!();
+    let out = out_of(
+        r#"BEGIN { for ($i : 1..6) { if ($i == 2) { continue; } if ($i == 5) { break; } printf("%d ", $i); } for ($i : 1..4) { for ($j : 1..$i) { printf("%d/%d ", $i, $j); if ($j == 2) { return; } } } printf("not reached"); }"#,
+    );
+    assert_eq!(out, "1 3 4 2/1 3/1 3/2 ");
+}

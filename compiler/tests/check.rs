@@ -872,12 +872,11 @@ fn loops() {
         "syntax",
         Some("while"),
     );
+    check_ok!("BEGIN { $x = 1; $s = \"aa\"; for ($i : 0..3) { $x += $i; $s = \"bb\"; } }");
+    check_ok!("BEGIN { for ($i : 0..3) { for ($j : $i..4) { if ($j == 2) { return; } @[$i, $j] = count(); } } }");
     expect(
-        check_err!(
-            "BEGIN { $x = 1; for ($i : 0..3) { @s = sum($x); } }",
-            "$x is defined outside this `for` loop"
-        ),
-        "name",
-        Some("map"),
+        check_err!("BEGIN { for ($i : 0..\"a\") { } }", "expected an integer"),
+        "type",
+        None,
     );
 }

@@ -27,19 +27,26 @@ fn ir(src: &str) -> String {
     out
 }
 
-/// The program text, then each program's instructions, one a line.
+/// The program text, then each program's and subprogram's instructions, one a line.
 fn disassembly(src: &str) -> String {
     let c = compiled(src);
     let mut out = format!("// {src}\n");
-    for (prog, (inst, _)) in c.programs.iter().zip(&c.functions) {
-        writeln!(out, "\n== {} (stack {} bytes)", inst.name, prog.stack).unwrap();
+    let programs = c
+        .functions
+        .iter()
+        .map(|(inst, _)| &inst.name)
+        .zip(&c.programs);
+    let subprograms = c.subprograms.iter().map(|(symbol, p)| (symbol, p));
+    for (name, prog) in programs.chain(subprograms) {
+        writeln!(out, "\n== {name} (stack {} bytes)", prog.stack).unwrap();
         for (i, insn) in prog.insns.iter().enumerate() {
-            let reloc = prog
-                .map_relocs
-                .iter()
-                .find(|(at, _)| *at == i)
-                .map(|(_, m)| format!("    ; map #{}", m.0))
-                .unwrap_or_default();
+            let map = prog.map_relocs.iter().find(|(at, _)| *at == i);
+            let func = prog.func_relocs.iter().find(|(at, _)| *at == i);
+            let reloc = match (map, func) {
+                (Some((_, m)), _) => format!("    ; map #{}", m.0),
+                (_, Some((_, f))) => format!("    ; fn {}", c.subprograms[*f].0),
+                _ => String::new(),
+            };
             writeln!(out, "{i:4}: {insn}{reloc}").unwrap();
         }
     }
@@ -141,5 +148,19 @@ fn ir_while_break_continue() {
 fn disassembly_while_loop() {
     insta::assert_snapshot!(disassembly(
         "BEGIN { $i = 0; while ($i < 100) { $i++; @s = sum($i); } }"
+    ));
+}
+
+#[test]
+fn ir_for_range_callback() {
+    insta::assert_snapshot!(ir(
+        "BEGIN { for ($i : 1..5) { if ($i == 3) { continue; } if ($i > 3) { break; } @s = sum($i); } }"
+    ));
+}
+
+#[test]
+fn disassembly_for_range_callback() {
+    insta::assert_snapshot!(disassembly(
+        "BEGIN { $n = 0; for ($i : 0..10) { $n += $i; } @n = sum($n); }"
     ));
 }

@@ -400,6 +400,35 @@ impl Emitter<'_> {
                 self.push(Insn::load(*size, R0, b, *offset));
                 self.write(*dst, R0);
             }
+            Inst::StorePtr {
+                base,
+                offset,
+                src,
+                size,
+            } => {
+                let b = self.read(*base, R1);
+                self.store_at(b, *offset, *src, *size);
+            }
+            Inst::CopyFromPtr {
+                dst,
+                base,
+                offset,
+                len,
+            } => {
+                let b = self.read(*base, R1);
+                let (db, d) = self.slot_ref(*dst, 0);
+                self.copy(b, *offset, db, d, *len);
+            }
+            Inst::CopyToPtr {
+                base,
+                offset,
+                src,
+                len,
+            } => {
+                let b = self.read(*base, R1);
+                let (sb, s) = self.slot_ref(*src, 0);
+                self.copy(sb, s, b, *offset, *len);
+            }
             Inst::StoreCtx { slot, offset } => {
                 let (base, off) = self.slot_ref(*slot, *offset);
                 self.push(Insn::store(8, base, off, R6));
@@ -560,6 +589,11 @@ impl Emitter<'_> {
 
     fn store(&mut self, slot: Slot, offset: u32, src: Operand, size: u8) {
         let (base, off) = self.slot_ref(slot, offset);
+        self.store_at(base, off, src, size);
+    }
+
+    /// `*(size *)(base + off) = src`; `src` goes through r0 unless immediate.
+    fn store_at(&mut self, base: u8, off: i16, src: Operand, size: u8) {
         match src {
             Operand::Imm(v) if i32::try_from(v).is_ok() || size < 8 => {
                 let imm = match size {

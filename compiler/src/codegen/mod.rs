@@ -1,5 +1,6 @@
 //! Typed IR → eBPF: register allocation, stack layout, encoding, ELF emission.
 
+pub mod btf;
 pub mod elf;
 pub mod emit;
 pub mod insn;

@@ -100,7 +100,11 @@ pub fn for_each_use(inst: &Inst, mut f: impl FnMut(VReg)) {
             operand(rhs, &mut f);
         }
         Extend { src, .. } => f(*src),
-        LoadPtr { base, .. } => f(*base),
+        LoadPtr { base, .. } | CopyFromPtr { base, .. } | CopyToPtr { base, .. } => f(*base),
+        StorePtr { base, src, .. } => {
+            f(*base);
+            operand(src, &mut f);
+        }
         StoreSlot { src, .. } => operand(src, &mut f),
         Call { args, .. } => {
             for a in args {
@@ -144,6 +148,8 @@ pub fn for_each_slot(inst: &Inst, mut f: impl FnMut(Slot)) {
         ZeroSlot { slot }
         | StoreSlot { slot, .. }
         | StoreCtx { slot, .. }
+        | CopyFromPtr { dst: slot, .. }
+        | CopyToPtr { src: slot, .. }
         | LoadSlot { slot, .. }
         | Output { slot, .. } => f(*slot),
         CopySlot { dst, src, .. } => {
@@ -170,7 +176,13 @@ pub fn for_each_slot(inst: &Inst, mut f: impl FnMut(Slot)) {
             f(*key);
             f(*init);
         }
-        Mov { .. } | Alu { .. } | Cmp { .. } | Extend { .. } | LoadCtx { .. } | LoadPtr { .. } => {}
+        Mov { .. }
+        | Alu { .. }
+        | Cmp { .. }
+        | Extend { .. }
+        | LoadCtx { .. }
+        | LoadPtr { .. }
+        | StorePtr { .. } => {}
     }
 }
 

@@ -265,6 +265,37 @@ impl Builder {
         dst
     }
 
+    /// Stores the low `size` bytes of `src` at `base + offset`.
+    pub fn store_ptr(&mut self, base: VReg, offset: i16, src: impl Into<Operand>, size: u8) {
+        let src = src.into();
+        self.push(Inst::StorePtr {
+            base,
+            offset,
+            src,
+            size,
+        });
+    }
+
+    /// Copies `len` bytes at `base + offset` into `dst`.
+    pub fn copy_from_ptr(&mut self, dst: Slot, base: VReg, offset: i16, len: u32) {
+        self.push(Inst::CopyFromPtr {
+            dst,
+            base,
+            offset,
+            len,
+        });
+    }
+
+    /// Copies `len` bytes of `src` to `base + offset`.
+    pub fn copy_to_ptr(&mut self, base: VReg, offset: i16, src: Slot, len: u32) {
+        self.push(Inst::CopyToPtr {
+            base,
+            offset,
+            src,
+            len,
+        });
+    }
+
     /// Stores the context pointer into `slot` at `offset`.
     pub fn store_ctx(&mut self, slot: Slot, offset: u32) {
         self.push(Inst::StoreCtx { slot, offset });

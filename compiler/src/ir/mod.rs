@@ -135,6 +135,27 @@ pub enum Inst {
         offset: i16,
         size: u8,
     },
+    /// Store the low `size` bytes of `src` at `base + offset`.
+    StorePtr {
+        base: VReg,
+        offset: i16,
+        src: Operand,
+        size: u8,
+    },
+    /// Copy `len` bytes from `base + offset` into a slot.
+    CopyFromPtr {
+        dst: Slot,
+        base: VReg,
+        offset: i16,
+        len: u32,
+    },
+    /// Copy `len` bytes of a slot to `base + offset`.
+    CopyToPtr {
+        base: VReg,
+        offset: i16,
+        src: Slot,
+        len: u32,
+    },
     /// Store the context pointer into a slot, for a subprogram to use.
     StoreCtx {
         slot: Slot,
@@ -368,6 +389,24 @@ impl fmt::Display for Inst {
                 size,
             } => write!(f, "  %{} = load{} %{}+{offset}", dst.0, size * 8, base.0),
             StoreCtx { slot, offset } => write!(f, "  store64 s{}+{offset}, ctx", slot.0),
+            StorePtr {
+                base,
+                offset,
+                src,
+                size,
+            } => write!(f, "  store{} %{}+{offset}, {src}", size * 8, base.0),
+            CopyFromPtr {
+                dst,
+                base,
+                offset,
+                len,
+            } => write!(f, "  copy s{} <- %{}+{offset}, {len}", dst.0, base.0),
+            CopyToPtr {
+                base,
+                offset,
+                src,
+                len,
+            } => write!(f, "  copy %{}+{offset} <- s{}, {len}", base.0, src.0),
             LoadSlot {
                 dst,
                 slot,

@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod parser;
+pub mod visit;
 
 use crate::diagnostic::Diagnostic;
 

@@ -61,9 +61,6 @@ pub struct Lowerer<'a> {
     exit_label: Label,
     /// Innermost last: where `continue` and `break` go.
     loops: Vec<LoopTargets>,
-    /// Variables of the enclosing function while a `for` body is lowered
-    /// into its own (they are not visible there yet).
-    outer_vars: Vec<String>,
 }
 
 /// The blocks a loop's `continue` and `break` jump to.
@@ -118,7 +115,6 @@ impl<'a> Lowerer<'a> {
             vars: HashMap::new(),
             exit_label,
             loops: Vec::new(),
-            outer_vars: Vec::new(),
         }
     }
 

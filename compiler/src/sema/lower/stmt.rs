@@ -163,15 +163,6 @@ impl Lowerer<'_> {
             .get(&var.name)
             .map(|v| v.val.clone())
             .ok_or_else(|| {
-                if self.outer_vars.contains(&var.name) {
-                    return Diagnostic::new(
-                        Code::Name,
-                        var.span,
-                        format!("{} is defined outside this `for` loop", var.name),
-                    )
-                    .with_label("not visible inside the loop body yet")
-                    .with_help("use a map (`@x`) to share values with a `for` body");
-                }
                 let d = Diagnostic::new(
                     Code::Name,
                     var.span,
