@@ -162,3 +162,23 @@ fn one_liner_extraction() {
     );
     assert_eq!(one_liner("cargo test --workspace --release"), None);
 }
+
+/// Every provider's doc line starts with an example program (`PROGRAM: what it does`).
+#[test]
+fn provider_doc_examples_compile() {
+    let snippets: Vec<Snippet> = tracelet_compiler::probes::PROVIDERS
+        .iter()
+        .map(|p| {
+            let (src, _) = p
+                .doc()
+                .split_once("}: ")
+                .unwrap_or_else(|| panic!("{}: doc has no `PROGRAM: text` form", p.names()[0]));
+            Snippet {
+                origin: format!("the doc of provider {}", p.names()[0]),
+                src: format!("{src}}}"),
+            }
+        })
+        .collect();
+    assert!(snippets.len() >= 9);
+    check_all(&snippets);
+}

@@ -162,7 +162,7 @@ fn missing_function_and_binary() {
     let out = common::run(&["-e", &format!("uprobe:{bin_s}:target {{ @ = retval; }}")]);
     common::assert_diagnostic(
         &out,
-        &["retval is only available in uretprobe and kretprobe probes"],
+        &["retval is only available in kretprobe and uretprobe probes"],
     );
     let _ = std::fs::remove_dir_all(bin.parent().unwrap());
 }

@@ -640,26 +640,26 @@ fn uprobe_errors() {
 fn register_errors() {
     let d = check_err!(
         "uprobe:/tmp/target:target { @ = retval; }",
-        "retval is only available in uretprobe and kretprobe probes, not in uprobe:/tmp/target:target"
+        "retval is only available in kretprobe and uretprobe probes, not in uprobe:/tmp/target:target"
     );
     expect(d, "type", Some("arg0 to arg5"));
     check_err!(
         "tracepoint:syscalls:sys_exit_read { @ = retval; }",
-        "retval is only available in uretprobe and kretprobe probes"
+        "retval is only available in kretprobe and uretprobe probes"
     );
     let d = check_err!(
         "uretprobe:/tmp/target:target { @ = arg0; }",
-        "arg0 is only available in uprobe and kprobe probes, not in uretprobe:/tmp/target:target"
+        "arg0 is only available in kprobe and uprobe probes, not in uretprobe:/tmp/target:target"
     );
     expect(d, "type", Some("retval"));
     check_err!(
         "kretprobe:vfs_read { @ = arg3; }",
-        "arg3 is only available in uprobe and kprobe probes"
+        "arg3 is only available in kprobe and uprobe probes"
     );
     let src = "BEGIN { printf(\"%s\\n\", func); }";
     let d = check_err!(
         src,
-        "func is only available in uprobe, uretprobe, kprobe and kretprobe probes, not in BEGIN"
+        "func is only available in kprobe, kretprobe, uprobe and uretprobe probes, not in BEGIN"
     );
     assert_eq!(&src[d.span.start..d.span.end], "func");
     check_err!("interval:s:1 { @ = arg0; }", "arg0 is only available");

@@ -1,15 +1,12 @@
-//! Loading and attaching programs: one match arm per attach plan, each a
+//! Loading and attaching programs: one function per attach plan, each a
 //! mechanical aya call. Errors name the probe and say what the kernel said.
 
 use crate::error::{Result, RuntimeError};
 use crate::kernel::online_cpus;
-use aya::programs::kprobe::KProbeLink;
-use aya::programs::perf_event::PerfEventLink;
 use aya::programs::perf_event::{
     PerfEventConfig, PerfEventScope, SamplePolicy, SoftwareEvent as AyaSoftware,
 };
-use aya::programs::trace_point::TracePointLink;
-use aya::programs::uprobe::{UProbeAttachLocation, UProbeLink, UProbeScope};
+use aya::programs::uprobe::{UProbeAttachLocation, UProbeScope};
 use aya::programs::{KProbe, PerfEvent, Program, ProgramError, RawTracePoint, TracePoint, UProbe};
 use aya::Ebpf;
 use tracelet_compiler::artifact::{AttachPlan, ProbeSpec, Sample, SoftwareEvent, UprobeTarget};
@@ -23,19 +20,19 @@ fn program<'a>(bpf: &'a mut Ebpf, spec: &ProbeSpec) -> Result<&'a mut Program> {
     })
 }
 
-/// Loads one program into the kernel (through the verifier) without attaching it.
+/// Loads one program into the kernel (through the verifier) without
+/// attaching it; one arm per program type.
 pub fn load(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<()> {
-    let prog = program(bpf, spec)?;
-    let result = match (&spec.attach, prog) {
-        (AttachPlan::Begin | AttachPlan::End, Program::RawTracePoint(p)) => p.load(),
-        (AttachPlan::Tracepoint { .. }, Program::TracePoint(p)) => p.load(),
-        (AttachPlan::PerfEvent { .. }, Program::PerfEvent(p)) => p.load(),
-        (AttachPlan::Kprobe { .. }, Program::KProbe(p)) => p.load(),
-        (AttachPlan::Uprobe { .. }, Program::UProbe(p)) => p.load(),
-        _ => {
+    let result = match program(bpf, spec)? {
+        Program::RawTracePoint(p) => p.load(),
+        Program::TracePoint(p) => p.load(),
+        Program::PerfEvent(p) => p.load(),
+        Program::KProbe(p) => p.load(),
+        Program::UProbe(p) => p.load(),
+        other => {
             return Err(RuntimeError::for_probe(
                 &spec.name,
-                "program type does not match its attach plan",
+                format!("cannot load a {:?} program", other.prog_type()),
             ))
         }
     };
@@ -84,106 +81,133 @@ fn verifier_help(log: &str) -> &'static str {
 }
 
 /// An attachment; dropping it detaches the program from that event.
-pub enum Link {
-    Tracepoint(TracePointLink),
-    PerfEvent(PerfEventLink),
-    Kprobe(KProbeLink),
-    Uprobe(UProbeLink),
-}
+pub type Link = Box<dyn Send>;
 
 /// Detaches every link at once: each tracepoint detach waits for an RCU grace
 /// period, and concurrent waits share one.
 pub fn detach_all(links: Vec<Link>) {
     std::thread::scope(|s| {
         for link in links {
-            s.spawn(move || match link {
-                Link::Tracepoint(l) => drop(l),
-                Link::PerfEvent(l) => drop(l),
-                Link::Kprobe(l) => drop(l),
-                Link::Uprobe(l) => drop(l),
-            });
+            s.spawn(move || drop(link));
         }
     });
 }
 
-/// Attaches a loaded program to its event(s).
+/// Attaches a loaded program as its plan says: one function per plan.
 pub fn attach(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<Vec<Link>> {
-    let name = spec.name.clone();
-    let fail = |e: ProgramError| {
-        RuntimeError::for_probe(&name, format!("cannot attach {name}: {}", describe(&e)))
-    };
     match &spec.attach {
         AttachPlan::Begin | AttachPlan::End => Ok(Vec::new()),
-        AttachPlan::Tracepoint { category, event } => {
-            let p: &mut TracePoint = program(bpf, spec)?.try_into().map_err(fail)?;
-            let id = p.attach(category, event).map_err(fail)?;
-            Ok(vec![Link::Tracepoint(p.take_link(id).map_err(fail)?)])
-        }
+        AttachPlan::Tracepoint { category, event } => tracepoint(bpf, spec, category, event),
         AttachPlan::PerfEvent {
             event,
             sample,
             one_cpu,
-        } => {
-            let p: &mut PerfEvent = program(bpf, spec)?.try_into().map_err(fail)?;
-            let config = PerfEventConfig::Software(match event {
-                SoftwareEvent::CpuClock => AyaSoftware::CpuClock,
-            });
-            let policy = match sample {
-                Sample::Period(n) => SamplePolicy::Period(*n),
-                Sample::Frequency(n) => SamplePolicy::Frequency(*n),
-            };
-            let cpus = if *one_cpu {
-                vec![online_cpus().first().copied().unwrap_or(0)]
-            } else {
-                online_cpus()
-            };
-            let mut links = Vec::new();
-            for cpu in cpus {
-                let scope = PerfEventScope::AllProcessesOneCpu { cpu };
-                let id = p.attach(config, scope, policy, false).map_err(fail)?;
-                links.push(Link::PerfEvent(p.take_link(id).map_err(fail)?));
-            }
-            Ok(links)
-        }
+        } => perf_event(bpf, spec, *event, *sample, *one_cpu),
         AttachPlan::Kprobe {
             function, offset, ..
-        } => {
-            let p: &mut KProbe = program(bpf, spec)?.try_into().map_err(fail)?;
-            let id = p.attach(function, *offset).map_err(|e| {
-                if std::path::Path::new("/sys/bus/event_source/devices/kprobe").exists() {
-                    return fail(e);
-                }
-                RuntimeError::for_probe(
-                    &spec.name,
-                    format!(
-                        "cannot attach {}: this kernel has no kprobe support \
-                         (CONFIG_KPROBES is not set)",
-                        spec.name
-                    ),
-                )
-                .with_help("use a tracepoint instead, e.g. tracepoint:syscalls:sys_enter_openat")
-            })?;
-            Ok(vec![Link::Kprobe(p.take_link(id).map_err(fail)?)])
-        }
-        AttachPlan::Uprobe { binary, target, .. } => {
-            let p: &mut UProbe = program(bpf, spec)?.try_into().map_err(fail)?;
-            let location = match target {
-                UprobeTarget::Symbol { symbol, offset: 0 } => UProbeAttachLocation::Symbol(symbol),
-                UprobeTarget::Symbol { symbol, offset } => {
-                    UProbeAttachLocation::SymbolOffset(symbol, *offset)
-                }
-                UprobeTarget::Address(addr) => {
-                    UProbeAttachLocation::AbsoluteOffset(file_offset(binary, *addr).map_err(
-                        |e| RuntimeError::for_probe(&name, format!("cannot attach {name}: {e}")),
-                    )?)
-                }
-            };
-            let id = p
-                .attach(location, binary, UProbeScope::AllProcesses)
-                .map_err(fail)?;
-            Ok(vec![Link::Uprobe(p.take_link(id).map_err(fail)?)])
-        }
+        } => kprobe(bpf, spec, function, *offset),
+        AttachPlan::Uprobe { binary, target, .. } => uprobe(bpf, spec, binary, target),
     }
+}
+
+/// The error for a failed attach of `spec`.
+fn attach_error(spec: &ProbeSpec, e: &dyn std::error::Error) -> RuntimeError {
+    RuntimeError::for_probe(
+        &spec.name,
+        format!("cannot attach {}: {}", spec.name, describe(e)),
+    )
+}
+
+/// The program of `spec` as the type its plan needs.
+fn typed<'a, P>(bpf: &'a mut Ebpf, spec: &ProbeSpec) -> Result<&'a mut P>
+where
+    &'a mut P: TryFrom<&'a mut Program, Error = ProgramError>,
+{
+    program(bpf, spec)?
+        .try_into()
+        .map_err(|e: ProgramError| attach_error(spec, &e))
+}
+
+fn tracepoint(bpf: &mut Ebpf, spec: &ProbeSpec, category: &str, event: &str) -> Result<Vec<Link>> {
+    let fail = |e: ProgramError| attach_error(spec, &e);
+    let p: &mut TracePoint = typed(bpf, spec)?;
+    let id = p.attach(category, event).map_err(fail)?;
+    Ok(vec![Box::new(p.take_link(id).map_err(fail)?)])
+}
+
+fn perf_event(
+    bpf: &mut Ebpf,
+    spec: &ProbeSpec,
+    event: SoftwareEvent,
+    sample: Sample,
+    one_cpu: bool,
+) -> Result<Vec<Link>> {
+    let fail = |e: ProgramError| attach_error(spec, &e);
+    let p: &mut PerfEvent = typed(bpf, spec)?;
+    let config = PerfEventConfig::Software(match event {
+        SoftwareEvent::CpuClock => AyaSoftware::CpuClock,
+    });
+    let policy = match sample {
+        Sample::Period(n) => SamplePolicy::Period(n),
+        Sample::Frequency(n) => SamplePolicy::Frequency(n),
+    };
+    let cpus = if one_cpu {
+        vec![online_cpus().first().copied().unwrap_or(0)]
+    } else {
+        online_cpus()
+    };
+    let mut links: Vec<Link> = Vec::new();
+    for cpu in cpus {
+        let scope = PerfEventScope::AllProcessesOneCpu { cpu };
+        let id = p.attach(config, scope, policy, false).map_err(fail)?;
+        links.push(Box::new(p.take_link(id).map_err(fail)?));
+    }
+    Ok(links)
+}
+
+fn kprobe(bpf: &mut Ebpf, spec: &ProbeSpec, function: &str, offset: u64) -> Result<Vec<Link>> {
+    let fail = |e: ProgramError| attach_error(spec, &e);
+    let p: &mut KProbe = typed(bpf, spec)?;
+    let id = p.attach(function, offset).map_err(|e| {
+        if std::path::Path::new("/sys/bus/event_source/devices/kprobe").exists() {
+            return fail(e);
+        }
+        RuntimeError::for_probe(
+            &spec.name,
+            format!(
+                "cannot attach {}: this kernel has no kprobe support \
+                 (CONFIG_KPROBES is not set)",
+                spec.name
+            ),
+        )
+        .with_help("use a tracepoint instead, e.g. tracepoint:syscalls:sys_enter_openat")
+    })?;
+    Ok(vec![Box::new(p.take_link(id).map_err(fail)?)])
+}
+
+fn uprobe(
+    bpf: &mut Ebpf,
+    spec: &ProbeSpec,
+    binary: &str,
+    target: &UprobeTarget,
+) -> Result<Vec<Link>> {
+    let fail = |e: ProgramError| attach_error(spec, &e);
+    let p: &mut UProbe = typed(bpf, spec)?;
+    let location = match target {
+        UprobeTarget::Symbol { symbol, offset: 0 } => UProbeAttachLocation::Symbol(symbol),
+        UprobeTarget::Symbol { symbol, offset } => {
+            UProbeAttachLocation::SymbolOffset(symbol, *offset)
+        }
+        UprobeTarget::Address(addr) => {
+            UProbeAttachLocation::AbsoluteOffset(file_offset(binary, *addr).map_err(|e| {
+                RuntimeError::for_probe(&spec.name, format!("cannot attach {}: {e}", spec.name))
+            })?)
+        }
+    };
+    let id = p
+        .attach(location, binary, UProbeScope::AllProcesses)
+        .map_err(fail)?;
+    Ok(vec![Box::new(p.take_link(id).map_err(fail)?)])
 }
 
 /// The file offset of the virtual address `addr` of the ELF file `path`: what

@@ -5,7 +5,7 @@ use super::{Builtin, Call, Form};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::ir::{AluOp, Arg, ReadKind};
 use crate::kernel_info::{FieldKind, TracepointField};
-use crate::probes::ProbeContext;
+use crate::probes::{providers_with, ContextBuiltin, ProbeContext};
 use crate::sema::lower::{Lowerer, Val};
 use crate::syntax::ast::Ident;
 use crate::types::{AddrSpace, Type};
@@ -42,7 +42,8 @@ fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
             Code::Type,
             name.span,
             format!(
-                "`args` is only available in tracepoint probes, not in {}",
+                "`args` is only available in {}, not in {}",
+                providers_with(ContextBuiltin::Args),
                 cx.probe().name
             ),
         ));

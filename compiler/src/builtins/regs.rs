@@ -4,7 +4,7 @@
 
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
-use crate::probes::ProbeContext;
+use crate::probes::{providers_with, ContextBuiltin, ProbeContext};
 use crate::sema::lower::{Lowerer, Val};
 use crate::types::{AddrSpace, Type};
 
@@ -21,27 +21,29 @@ mod pt_regs {
 
 /// The register context of the current probe, or a diagnostic naming the
 /// probe types that have `name`.
-fn regs<'a>(cx: &'a Lowerer, name: &str, span: Span) -> Result<(bool, &'a str)> {
+fn regs<'a>(
+    cx: &'a Lowerer,
+    name: &str,
+    what: ContextBuiltin,
+    span: Span,
+) -> Result<(bool, &'a str)> {
     match &cx.probe().context {
         ProbeContext::Regs { ret, func, .. } => Ok((*ret, func)),
-        _ => Err(Diagnostic::new(
-            Code::Type,
-            span,
-            format!(
-                "{name} is only available in {}, not in {}",
-                where_(name),
-                cx.probe().name
-            ),
-        )),
+        _ => Err(unavailable(cx, name, what, span)),
     }
 }
 
-fn where_(name: &str) -> &'static str {
-    match name {
-        "retval" => "uretprobe and kretprobe probes",
-        "func" => "uprobe, uretprobe, kprobe and kretprobe probes",
-        _ => "uprobe and kprobe probes",
-    }
+/// `name is only available in …, not in PROBE`, the providers listed from the registry.
+fn unavailable(cx: &Lowerer, name: &str, what: ContextBuiltin, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::Type,
+        span,
+        format!(
+            "{name} is only available in {}, not in {}",
+            providers_with(what),
+            cx.probe().name
+        ),
+    )
 }
 
 /// Reads one 8-byte register from the context.
@@ -61,18 +63,10 @@ pub fn register_space(cx: &Lowerer) -> Option<AddrSpace> {
 macro_rules! arg_builtin {
     ($ty:ident, $name:literal, $offset:expr, $doc:literal) => {
         super::variable!($ty, $name, $doc, |cx, call| {
-            let (ret, _) = regs(cx, $name, call.span)?;
+            let (ret, _) = regs(cx, $name, ContextBuiltin::Arg, call.span)?;
             if ret {
-                return Err(Diagnostic::new(
-                    Code::Type,
-                    call.span,
-                    format!(
-                        "{} is only available in uprobe and kprobe probes, not in {}",
-                        $name,
-                        cx.probe().name
-                    ),
-                )
-                .with_help("a return probe has only `retval`"));
+                return Err(unavailable(cx, $name, ContextBuiltin::Arg, call.span)
+                    .with_help("a return probe has only `retval`"));
             }
             Ok(register(cx, $offset))
         });
@@ -130,17 +124,10 @@ impl Builtin for Retval {
         Form::Variable
     }
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
-        let (ret, _) = regs(cx, "retval", call.span)?;
+        let (ret, _) = regs(cx, "retval", ContextBuiltin::Retval, call.span)?;
         if !ret {
-            return Err(Diagnostic::new(
-                Code::Type,
-                call.span,
-                format!(
-                    "retval is only available in uretprobe and kretprobe probes, not in {}",
-                    cx.probe().name
-                ),
-            )
-            .with_help("an entry probe has arg0 to arg5"));
+            return Err(unavailable(cx, "retval", ContextBuiltin::Retval, call.span)
+                .with_help("an entry probe has arg0 to arg5"));
         }
         Ok(register(cx, pt_regs::AX))
     }
@@ -160,7 +147,7 @@ impl Builtin for Func {
         Form::Variable
     }
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
-        let (_, func) = regs(cx, "func", call.span)?;
+        let (_, func) = regs(cx, "func", ContextBuiltin::Func, call.span)?;
         let func = func.to_string();
         Ok(cx.string_literal(func.as_bytes()))
     }

@@ -1,6 +1,6 @@
 //! `interval:UNIT:N`: fires on one CPU every N units (`s`, `ms`, `us`) or N times a second (`hz`).
 
-use super::{rate, ProbeContext, ProbeInstance, Provider, Rate};
+use super::{list_rates, rate, ListQuery, ProbeContext, ProbeInstance, Provider, Rate};
 use crate::artifact::{AttachPlan, Sample, SoftwareEvent};
 use crate::diagnostic::Result;
 use crate::kernel_info::KernelInfo;
@@ -13,7 +13,10 @@ impl Provider for Interval {
         &["interval", "i"]
     }
     fn doc(&self) -> &'static str {
-        "interval:s:1 { print(@); clear(@); }: fires on one CPU at a fixed rate (s, ms, us, hz)"
+        "interval:s:1 { time(\"%H:%M:%S\\n\"); }: fires on one CPU at a fixed rate (s, ms, us, hz)"
+    }
+    fn list(&self, query: &ListQuery, _: &dyn KernelInfo) -> Result<Vec<String>> {
+        list_rates("interval", query)
     }
     fn expand(
         &self,

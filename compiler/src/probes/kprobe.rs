@@ -1,7 +1,7 @@
 //! `kprobe:FUNC[+OFFSET]` and `kretprobe:FUNC`: dynamic kernel function probes.
 //! They compile and load anywhere; attaching needs a kernel with kprobes.
 
-use super::{bad_attach, ProbeContext, ProbeInstance, Provider};
+use super::{bad_attach, ContextBuiltin, ListQuery, ProbeContext, ProbeInstance, Provider};
 use crate::artifact::AttachPlan;
 use crate::diagnostic::Result;
 use crate::kernel_info::KernelInfo;
@@ -56,6 +56,14 @@ fn kprobe(parts: &[&str], ap: &AttachPoint, ret: bool) -> Result<Vec<ProbeInstan
     }])
 }
 
+/// No list of traceable kernel functions is known: nothing matches.
+fn list(query: &ListQuery, provider: &str) -> Result<Vec<String>> {
+    match query.args {
+        [_] | [_, _] => Ok(Vec::new()),
+        _ => query.wrong_count(provider, "1 or 2", &format!("{provider}:FUNCTION")),
+    }
+}
+
 pub(super) fn parse_offset(s: &str) -> Option<u64> {
     match s.strip_prefix("0x") {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
@@ -69,6 +77,15 @@ impl Provider for Kprobe {
     }
     fn doc(&self) -> &'static str {
         "kprobe:vfs_read { @[comm] = count(); }: entry of a kernel function"
+    }
+    fn context(&self) -> &'static [ContextBuiltin] {
+        &[ContextBuiltin::Arg, ContextBuiltin::Func]
+    }
+    fn wildcard_listed(&self) -> bool {
+        true
+    }
+    fn list(&self, query: &ListQuery, _: &dyn KernelInfo) -> Result<Vec<String>> {
+        list(query, "kprobe")
     }
     fn expand(
         &self,
@@ -86,6 +103,12 @@ impl Provider for Kretprobe {
     }
     fn doc(&self) -> &'static str {
         "kretprobe:vfs_read { @[comm] = count(); }: return of a kernel function"
+    }
+    fn context(&self) -> &'static [ContextBuiltin] {
+        &[ContextBuiltin::Retval, ContextBuiltin::Func]
+    }
+    fn list(&self, query: &ListQuery, _: &dyn KernelInfo) -> Result<Vec<String>> {
+        list(query, "kretprobe")
     }
     fn expand(
         &self,

@@ -6,7 +6,8 @@
 //! - No search, or `*`, means `*:*`. A search is a comma-separated list of
 //!   attach points, each listed in turn.
 //! - A wildcard in the probe type is matched against the types bpftrace lists
-//!   for the kernel (here `kprobe` and `tracepoint`). A search without any `:`
+//!   for the kernel (the providers that are `wildcard_listed`: `kprobe` and
+//!   `tracepoint`). A search without any `:`
 //!   (`sched*`, `*sched_switch*`) matches every such type. When several types
 //!   match, the search is tried as an argument of each one; those it does not
 //!   fit (wrong number of parts) are skipped silently.
@@ -22,26 +23,47 @@
 //! - `BEGIN` and `END` list themselves (bpftrace v0.21 prints `special::`).
 //! - A match that lists nothing is not an error.
 //!
-//! With `verbose`, every tracepoint is followed by its arguments, one per line,
+//! Each provider lists its own share ([`super::Provider::list`]). With
+//! `verbose`, every tracepoint is followed by its arguments, one per line,
 //! indented by four spaces and written as in the `format` file
 //! (`    const char * filename`, `    char prev_comm[16]`).
 //!
 //! [`list_program`] lists what a program would attach: every attach point
 //! expanded exactly as compiling it would, in program order.
 
-use super::{expand, PROVIDERS};
-use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
+use super::{expand, lookup, Provider, Wildcard, PROVIDERS};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::kernel_info::{KernelInfo, TracepointField};
-use crate::probes::tracepoint::glob_match;
-use crate::syntax::ast::AttachPoint;
 use crate::Span;
 
-/// The probe types a wildcard probe type expands to, sorted (bpftrace's
-/// "kernel list" minus the types tracelet does not have).
-const WILDCARD_TYPES: &[&str] = &["kprobe", "tracepoint"];
+/// One provider's share of a `-l` search.
+pub struct ListQuery<'a> {
+    /// The search's parts after the probe type.
+    pub args: &'a [&'a str],
+    /// Where the search is, for diagnostics.
+    pub span: Span,
+    /// `-lv`: tracepoints are followed by their arguments.
+    pub verbose: bool,
+    /// The probe type came from a wildcard: a search with the wrong number
+    /// of parts for this provider lists nothing instead of failing.
+    pub from_wildcard: bool,
+}
 
-/// The time units `interval:*` and `profile:*` list, in bpftrace's (sorted) order.
-const TIME_UNITS: &[&str] = &["hz", "ms", "s", "us"];
+impl ListQuery<'_> {
+    /// Nothing for a wildcard search, else the error that `provider` takes
+    /// `expected` arguments (bpftrace's wording).
+    pub fn wrong_count(&self, provider: &str, expected: &str, usage: &str) -> Result<Vec<String>> {
+        if self.from_wildcard {
+            return Ok(Vec::new());
+        }
+        Err(Diagnostic::new(
+            Code::Probe,
+            self.span,
+            format!("{provider} probe type requires {expected} arguments"),
+        )
+        .with_help(format!("expected `{usage}`")))
+    }
+}
 
 /// The lines `tracelet -l [SEARCH]` (`-lv` when `verbose`) prints.
 ///
@@ -108,169 +130,52 @@ fn list_search(
 ) -> Result<()> {
     let parts: Vec<&str> = search.split(':').collect();
     let kind = parts[0];
-    if kind.contains('*') {
-        // A lone word is a search over every listable probe type.
-        let query = if parts.len() == 1 { "*" } else { kind };
-        let types: Vec<&str> = WILDCARD_TYPES
-            .iter()
-            .copied()
-            .filter(|t| glob_match(query, t))
-            .collect();
-        match types.as_slice() {
-            [] => {
-                return Err(Diagnostic::new(
-                    Code::Probe,
-                    span,
-                    format!("no probe type matches `{kind}`"),
-                )
-                .with_help(format!(
-                    "probe types that can be listed: {}",
-                    WILDCARD_TYPES.join(", ")
-                )))
-            }
-            [only] => {
-                return list_attach_point(only, &parts[1..], false, span, verbose, kernel, out)
-            }
-            _ => {}
-        }
-        let args: &[&str] = if parts.len() == 1 {
-            &parts
-        } else {
-            &parts[1..]
-        };
-        for t in types {
-            list_attach_point(t, args, true, span, verbose, kernel, out)?;
-        }
-        return Ok(());
-    }
-    let provider = PROVIDERS
-        .iter()
-        .find(|p| p.names().contains(&kind))
-        .ok_or_else(|| {
-            let d = Diagnostic::new(Code::Probe, span, format!("unknown probe type `{kind}`"));
-            let all = PROVIDERS.iter().flat_map(|p| p.names().iter().copied());
-            match did_you_mean(kind, all) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(
-                    "probe types: BEGIN, END, tracepoint, interval, profile, kprobe, kretprobe",
-                ),
-            }
-        })?;
-    list_attach_point(
-        provider.names()[0],
-        &parts[1..],
-        false,
+    let mut query = ListQuery {
+        args: &parts[1..],
         span,
         verbose,
-        kernel,
-        out,
-    )
-}
-
-/// Lists `provider:args…`. With `skip_invalid` (the search came from a
-/// wildcard probe type), a wrong number of parts lists nothing instead of failing.
-fn list_attach_point(
-    provider: &str,
-    args: &[&str],
-    skip_invalid: bool,
-    span: Span,
-    verbose: bool,
-    kernel: &dyn KernelInfo,
-    out: &mut Vec<String>,
-) -> Result<()> {
-    let wrong_count = |expected: &str, usage: &str| -> Result<()> {
-        if skip_invalid {
-            return Ok(());
-        }
-        Err(Diagnostic::new(
-            Code::Probe,
-            span,
-            format!("{provider} probe type requires {expected} arguments"),
-        )
-        .with_help(format!("expected `{usage}`")))
+        from_wildcard: false,
     };
-    match provider {
-        "tracepoint" => {
-            let (category, event) = match args {
-                [event] if event.contains('*') => ("*", *event),
-                [category, event] => (*category, *event),
-                _ => return wrong_count("2", "tracepoint:CATEGORY:EVENT"),
-            };
-            let pattern = format!("{category}:{event}");
-            let mut matches: Vec<String> = kernel
-                .tracepoints()
-                .into_iter()
-                .map(|(c, e)| format!("{c}:{e}"))
-                .filter(|name| glob_match(&pattern, name))
-                .collect();
-            matches.sort();
-            matches.dedup();
-            for tp in matches {
-                let args = if verbose {
-                    tracepoint_args(&tp, kernel)
-                } else {
-                    Vec::new()
-                };
-                out.push(format!("tracepoint:{tp}"));
-                out.extend(args);
-            }
-            Ok(())
-        }
-        "interval" | "profile" => {
-            let unit = match args {
-                [unit] if unit.contains('*') => *unit,
-                [unit, count] => {
-                    if !count.parse::<u64>().is_ok_and(|n| n > 0) {
-                        return Err(Diagnostic::new(
-                            Code::Probe,
-                            span,
-                            format!("invalid rate of {provider} probe: `{count}`"),
-                        )
-                        .with_help(format!("expected `{provider}:UNIT:N` with N > 0")));
-                    }
-                    *unit
-                }
-                _ => return wrong_count("2", &format!("{provider}:UNIT:N")),
-            };
-            let pattern = format!("{unit}:");
-            for u in TIME_UNITS {
-                if glob_match(&pattern, &format!("{u}:")) {
-                    out.push(format!("{provider}:{u}:"));
-                }
-            }
-            Ok(())
-        }
-        "kprobe" | "kretprobe" => match args {
-            // No list of traceable kernel functions is known: nothing matches.
-            [_] | [_, _] => Ok(()),
-            _ => wrong_count("1 or 2", &format!("{provider}:FUNCTION")),
-        },
-        "BEGIN" | "END" => match args {
-            [] | ["*"] => {
-                out.push(provider.to_string());
-                Ok(())
-            }
-            _ => wrong_count("0", provider),
-        },
-        // A provider added to PROVIDERS but not to listing: list what
-        // compiling the attach point gives.
-        _ => {
-            let text = std::iter::once(provider)
-                .chain(args.iter().copied())
-                .collect::<Vec<_>>()
-                .join(":");
-            let ap = AttachPoint { text, span };
-            let mut names: Vec<String> = expand(&ap, kernel)?.into_iter().map(|i| i.name).collect();
-            names.sort();
-            out.extend(names);
-            Ok(())
-        }
+    if !kind.contains('*') {
+        out.extend(lookup(kind, span)?.list(&query, kernel)?);
+        return Ok(());
     }
+    // A lone word is a search over every listable probe type.
+    let pattern = Wildcard::new(if parts.len() == 1 { "*" } else { kind });
+    let mut listable: Vec<&dyn Provider> = PROVIDERS
+        .iter()
+        .copied()
+        .filter(|p| p.wildcard_listed())
+        .collect();
+    listable.sort_by_key(|p| p.names()[0]);
+    let matching: Vec<&dyn Provider> = listable
+        .iter()
+        .copied()
+        .filter(|p| pattern.matches(p.names()[0]))
+        .collect();
+    if matching.is_empty() {
+        let names: Vec<&str> = listable.iter().map(|p| p.names()[0]).collect();
+        return Err(
+            Diagnostic::new(Code::Probe, span, format!("no probe type matches `{kind}`"))
+                .with_help(format!(
+                    "probe types that can be listed: {}",
+                    names.join(", ")
+                )),
+        );
+    }
+    if parts.len() == 1 && matching.len() > 1 {
+        query.args = &parts;
+    }
+    query.from_wildcard = matching.len() > 1;
+    for p in matching {
+        out.extend(p.list(&query, kernel)?);
+    }
+    Ok(())
 }
 
 /// The `-lv` lines of one tracepoint (`category:event`): its arguments, as in
 /// the format file, indented by four spaces. None when the format cannot be read.
-fn tracepoint_args(tracepoint: &str, kernel: &dyn KernelInfo) -> Vec<String> {
+pub(super) fn tracepoint_args(tracepoint: &str, kernel: &dyn KernelInfo) -> Vec<String> {
     let Some((category, event)) = tracepoint.split_once(':') else {
         return Vec::new();
     };

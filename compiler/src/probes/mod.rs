@@ -9,12 +9,15 @@ mod profile;
 mod special;
 mod tracepoint;
 mod uprobe;
+mod wildcard;
 
 use crate::artifact::AttachPlan;
-use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result, Span};
 use crate::kernel_info::{KernelInfo, TracepointFormat};
 use crate::syntax::ast::AttachPoint;
 use crate::types::AddrSpace;
+pub use list::ListQuery;
+pub use wildcard::Wildcard;
 
 /// One program to generate: a fully expanded attach point.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,22 +49,62 @@ pub enum ProbeContext {
     },
 }
 
-/// A probe type.
+/// A builtin that reads the probe's context, for the providers that offer it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContextBuiltin {
+    /// `args.FIELD`: the tracepoint's format fields.
+    Args,
+    /// `arg0`…`arg5`: function arguments in registers.
+    Arg,
+    /// `retval`: a function's return value.
+    Retval,
+    /// `func`: the probed function's name.
+    Func,
+}
+
+/// A probe type: one descriptor with a hook per phase. Adding one is its
+/// file here, an entry in [`PROVIDERS`], and — for a new [`AttachPlan`] — one
+/// attach function in the runtime.
 pub trait Provider: Sync {
     /// Full name first, then aliases (`tracepoint`, `t`).
     fn names(&self) -> &'static [&'static str];
     /// One line with an example.
     fn doc(&self) -> &'static str;
-    /// Expands `parts` (the attach point split on `:` after the provider).
+    /// The context builtins its programs have.
+    fn context(&self) -> &'static [ContextBuiltin] {
+        &[]
+    }
+    /// Whether `-l` searches it for a wildcard probe type (`*:…`, `sched*`):
+    /// bpftrace's "kernel list".
+    fn wildcard_listed(&self) -> bool {
+        false
+    }
+    /// Expands `parts` (the attach point split on `:` after the provider)
+    /// into probe instances: name, program type, context and attach plan.
     fn expand(
         &self,
         parts: &[&str],
         ap: &AttachPoint,
         kernel: &dyn KernelInfo,
     ) -> Result<Vec<ProbeInstance>>;
+    /// The `-l` lines for a search of this provider (`query.args` are the
+    /// parts after the provider). By default what compiling it attaches.
+    fn list(&self, query: &ListQuery, kernel: &dyn KernelInfo) -> Result<Vec<String>> {
+        let text = std::iter::once(self.names()[0])
+            .chain(query.args.iter().copied())
+            .collect::<Vec<_>>()
+            .join(":");
+        let ap = AttachPoint {
+            text,
+            span: query.span,
+        };
+        let mut names: Vec<String> = expand(&ap, kernel)?.into_iter().map(|i| i.name).collect();
+        names.sort();
+        Ok(names)
+    }
 }
 
-/// Every provider, in the order `-l` and docs list them.
+/// Every provider, in the order `-l`, help texts and docs list them.
 pub static PROVIDERS: &[&dyn Provider] = &[
     &special::Begin,
     &special::End,
@@ -74,27 +117,43 @@ pub static PROVIDERS: &[&dyn Provider] = &[
     &uprobe::Uretprobe,
 ];
 
+/// The provider called `name` (or an alias), or a diagnostic at `span`
+/// suggesting the closest name or listing them all.
+pub fn lookup(name: &str, span: Span) -> Result<&'static dyn Provider> {
+    if let Some(p) = PROVIDERS.iter().find(|p| p.names().contains(&name)) {
+        return Ok(*p);
+    }
+    let d = Diagnostic::new(Code::Probe, span, format!("unknown probe type `{name}`"));
+    let all = PROVIDERS.iter().flat_map(|p| p.names().iter().copied());
+    Err(match did_you_mean(name, all) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None => d.with_help(format!("probe types: {}", probe_types().join(", "))),
+    })
+}
+
+/// Every provider's full name, in [`PROVIDERS`] order.
+pub fn probe_types() -> Vec<&'static str> {
+    PROVIDERS.iter().map(|p| p.names()[0]).collect()
+}
+
+/// Where a context builtin is available, e.g. `kprobe and uprobe probes`.
+pub fn providers_with(builtin: ContextBuiltin) -> String {
+    let names: Vec<&str> = PROVIDERS
+        .iter()
+        .filter(|p| p.context().contains(&builtin))
+        .map(|p| p.names()[0])
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => format!("{last} probes"),
+        Some((last, rest)) => format!("{} and {last} probes", rest.join(", ")),
+        None => "no probes".into(),
+    }
+}
+
 /// Resolves one attach point to its probe instances.
 pub fn expand(ap: &AttachPoint, kernel: &dyn KernelInfo) -> Result<Vec<ProbeInstance>> {
     let mut parts: Vec<&str> = ap.text.split(':').collect();
-    let provider_name = parts.remove(0);
-    let provider = PROVIDERS
-        .iter()
-        .find(|p| p.names().contains(&provider_name))
-        .ok_or_else(|| {
-            let all = PROVIDERS.iter().flat_map(|p| p.names().iter().copied());
-            let d = Diagnostic::new(
-                Code::Probe,
-                ap.span,
-                format!("unknown probe type `{provider_name}`"),
-            );
-            match did_you_mean(provider_name, all) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(
-                    "probe types: BEGIN, END, tracepoint, interval, profile, kprobe, kretprobe, uprobe, uretprobe",
-                ),
-            }
-        })?;
+    let provider = lookup(parts.remove(0), ap.span)?;
     provider.expand(&parts, ap, kernel)
 }
 
@@ -135,6 +194,35 @@ pub(crate) fn rate(parts: &[&str], ap: &AttachPoint, usage: &str) -> Result<Rate
         .ok_or_else(|| bad_attach(ap, "the period is too long", usage))
 }
 
+/// The time units `interval:*` and `profile:*` list, in bpftrace's (sorted) order.
+const TIME_UNITS: &[&str] = &["hz", "ms", "s", "us"];
+
+/// `-l` for a timed probe: the units matching `UNIT` of `provider:UNIT[:N]`,
+/// as `provider:unit:`.
+pub(crate) fn list_rates(provider: &str, query: &ListQuery) -> Result<Vec<String>> {
+    let unit = match query.args {
+        [unit] if unit.contains('*') => *unit,
+        [unit, count] => {
+            if !count.parse::<u64>().is_ok_and(|n| n > 0) {
+                return Err(Diagnostic::new(
+                    Code::Probe,
+                    query.span,
+                    format!("invalid rate of {provider} probe: `{count}`"),
+                )
+                .with_help(format!("expected `{provider}:UNIT:N` with N > 0")));
+            }
+            *unit
+        }
+        _ => return query.wrong_count(provider, "2", &format!("{provider}:UNIT:N")),
+    };
+    let pattern = Wildcard::new(&format!("{unit}:"));
+    Ok(TIME_UNITS
+        .iter()
+        .filter(|u| pattern.matches(&format!("{u}:")))
+        .map(|u| format!("{provider}:{u}:"))
+        .collect())
+}
+
 /// How often a timed probe fires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Rate {
@@ -155,5 +243,27 @@ mod tests {
                 assert!(seen.insert(*n), "duplicate provider name {n}");
             }
         }
+    }
+
+    #[test]
+    fn help_texts_come_from_the_registry() {
+        let d = lookup("zzzzzzzzzz", Span::new(0, 10)).err().unwrap();
+        assert_eq!(
+            d.help.as_deref(),
+            Some("probe types: BEGIN, END, tracepoint, interval, profile, kprobe, kretprobe, uprobe, uretprobe")
+        );
+        assert_eq!(providers_with(ContextBuiltin::Args), "tracepoint probes");
+        assert_eq!(
+            providers_with(ContextBuiltin::Arg),
+            "kprobe and uprobe probes"
+        );
+        assert_eq!(
+            providers_with(ContextBuiltin::Func),
+            "kprobe, kretprobe, uprobe and uretprobe probes"
+        );
+        assert_eq!(
+            lookup("t", Span::new(0, 1)).unwrap().names()[0],
+            "tracepoint"
+        );
     }
 }

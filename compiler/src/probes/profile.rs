@@ -1,6 +1,6 @@
 //! `profile:UNIT:N`: fires on every CPU at a fixed rate (`hz`, `s`, `ms`, `us`).
 
-use super::{rate, ProbeContext, ProbeInstance, Provider, Rate};
+use super::{list_rates, rate, ListQuery, ProbeContext, ProbeInstance, Provider, Rate};
 use crate::artifact::{AttachPlan, Sample, SoftwareEvent};
 use crate::diagnostic::Result;
 use crate::kernel_info::KernelInfo;
@@ -14,6 +14,9 @@ impl Provider for Profile {
     }
     fn doc(&self) -> &'static str {
         "profile:hz:99 { @[kstack] = count(); }: samples every CPU at a fixed rate"
+    }
+    fn list(&self, query: &ListQuery, _: &dyn KernelInfo) -> Result<Vec<String>> {
+        list_rates("profile", query)
     }
     fn expand(
         &self,

@@ -1,6 +1,6 @@
 //! `BEGIN` and `END`: run once, before the other probes attach and after they detach.
 
-use super::{bad_attach, ProbeContext, ProbeInstance, Provider};
+use super::{bad_attach, ListQuery, ProbeContext, ProbeInstance, Provider};
 use crate::artifact::AttachPlan;
 use crate::diagnostic::Result;
 use crate::kernel_info::KernelInfo;
@@ -26,6 +26,14 @@ fn special(
     }])
 }
 
+/// `BEGIN` and `END` list themselves.
+fn list(name: &str, query: &ListQuery) -> Result<Vec<String>> {
+    match query.args {
+        [] | ["*"] => Ok(vec![name.to_string()]),
+        _ => query.wrong_count(name, "0", name),
+    }
+}
+
 impl Provider for Begin {
     fn names(&self) -> &'static [&'static str] {
         &["BEGIN", "begin"]
@@ -41,6 +49,9 @@ impl Provider for Begin {
     ) -> Result<Vec<ProbeInstance>> {
         special("BEGIN", parts, ap, AttachPlan::Begin)
     }
+    fn list(&self, query: &ListQuery, _: &dyn KernelInfo) -> Result<Vec<String>> {
+        list("BEGIN", query)
+    }
 }
 
 impl Provider for End {
@@ -48,7 +59,7 @@ impl Provider for End {
         &["END", "end"]
     }
     fn doc(&self) -> &'static str {
-        "END { print(@x); }: runs once at exit, after the other probes detach"
+        "END { printf(\"done\\n\"); }: runs once at exit, after the other probes detach"
     }
     fn expand(
         &self,
@@ -57,5 +68,8 @@ impl Provider for End {
         _: &dyn KernelInfo,
     ) -> Result<Vec<ProbeInstance>> {
         special("END", parts, ap, AttachPlan::End)
+    }
+    fn list(&self, query: &ListQuery, _: &dyn KernelInfo) -> Result<Vec<String>> {
+        list("END", query)
     }
 }

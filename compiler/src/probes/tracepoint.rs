@@ -1,7 +1,10 @@
 //! `tracepoint:CATEGORY:EVENT` with `*` wildcards in either part; `args` comes
 //! from the tracefs `format` file.
 
-use super::{bad_attach, ProbeContext, ProbeInstance, Provider};
+use super::list::tracepoint_args;
+use super::{
+    bad_attach, ContextBuiltin, ListQuery, ProbeContext, ProbeInstance, Provider, Wildcard,
+};
 use crate::artifact::AttachPlan;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::kernel_info::{KernelInfo, TracepointFormat};
@@ -18,6 +21,12 @@ impl Provider for Tracepoint {
     }
     fn doc(&self) -> &'static str {
         "tracepoint:syscalls:sys_enter_openat { printf(\"%s\\n\", str(args.filename)); }: a static kernel tracepoint"
+    }
+    fn context(&self) -> &'static [ContextBuiltin] {
+        &[ContextBuiltin::Args]
+    }
+    fn wildcard_listed(&self) -> bool {
+        true
     }
     fn expand(
         &self,
@@ -39,9 +48,10 @@ impl Provider for Tracepoint {
             }
         }
         let all = kernel.tracepoints();
+        let (category_pattern, event_pattern) = (Wildcard::new(category), Wildcard::new(event));
         let matches: Vec<&(String, String)> = all
             .iter()
-            .filter(|(c, e)| glob_match(category, c) && glob_match(event, e))
+            .filter(|(c, e)| category_pattern.matches(c) && event_pattern.matches(e))
             .collect();
         if matches.is_empty() {
             return Err(not_found(category, event, ap, &all));
@@ -55,6 +65,32 @@ impl Provider for Tracepoint {
                 Ok(instance(c, e, format))
             })
             .collect()
+    }
+    /// `tracepoint:EVENT*` (one part, with a wildcard) means `tracepoint:*:EVENT*`;
+    /// the matches are sorted.
+    fn list(&self, query: &ListQuery, kernel: &dyn KernelInfo) -> Result<Vec<String>> {
+        let (category, event) = match query.args {
+            [event] if event.contains('*') => ("*", *event),
+            [category, event] => (*category, *event),
+            _ => return query.wrong_count("tracepoint", "2", USAGE),
+        };
+        let pattern = Wildcard::new(&format!("{category}:{event}"));
+        let mut matches: Vec<String> = kernel
+            .tracepoints()
+            .into_iter()
+            .map(|(c, e)| format!("{c}:{e}"))
+            .filter(|name| pattern.matches(name))
+            .collect();
+        matches.sort();
+        matches.dedup();
+        let mut out = Vec::new();
+        for tp in matches {
+            out.push(format!("tracepoint:{tp}"));
+            if query.verbose {
+                out.extend(tracepoint_args(&tp, kernel));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -104,41 +140,5 @@ fn not_found(
     match hint {
         Some(h) => d.with_help(h),
         None => d,
-    }
-}
-
-/// Shell-style matching where `*` matches any run of characters.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let Some((first, rest)) = pattern.split_once('*') else {
-        return pattern == text;
-    };
-    let Some(mut remaining) = text.strip_prefix(first) else {
-        return false;
-    };
-    let pieces: Vec<&str> = rest.split('*').collect();
-    for (i, piece) in pieces.iter().enumerate() {
-        if i == pieces.len() - 1 {
-            return remaining.len() >= piece.len() && remaining.ends_with(piece);
-        }
-        match remaining.find(piece) {
-            Some(at) => remaining = &remaining[at + piece.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob_match;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("sched*", "sched_switch"));
-        assert!(glob_match("*", "x"));
-        assert!(glob_match("sys_*_read", "sys_enter_read"));
-        assert!(!glob_match("sys_*_read", "sys_enter_readv"));
-        assert!(glob_match("a*b*c", "abc"));
-        assert!(!glob_match("sched", "sched_switch"));
     }
 }

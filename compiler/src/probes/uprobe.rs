@@ -4,8 +4,7 @@
 //! through the binary's symbol table, one program per matching function.
 
 use super::kprobe::parse_offset;
-use super::tracepoint::glob_match;
-use super::{bad_attach, ProbeContext, ProbeInstance, Provider};
+use super::{bad_attach, ContextBuiltin, ProbeContext, ProbeInstance, Provider, Wildcard};
 use crate::artifact::{AttachPlan, UprobeTarget};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::kernel_info::KernelInfo;
@@ -105,9 +104,10 @@ fn uprobe(
         if offset != 0 {
             return Err(bad_attach(ap, "an offset cannot follow a wildcard", usage));
         }
+        let pattern = Wildcard::new(function);
         let matches: Vec<ProbeInstance> = symbols
             .iter()
-            .filter(|s| glob_match(function, s))
+            .filter(|s| pattern.matches(s))
             .map(|s| instance(s, symbol(s), s))
             .collect();
         if matches.is_empty() {
@@ -143,6 +143,9 @@ impl Provider for Uprobe {
     fn doc(&self) -> &'static str {
         "uprobe:/bin/bash:readline { @[comm] = count(); }: entry of a user-space function"
     }
+    fn context(&self) -> &'static [ContextBuiltin] {
+        &[ContextBuiltin::Arg, ContextBuiltin::Func]
+    }
     fn expand(
         &self,
         parts: &[&str],
@@ -159,6 +162,9 @@ impl Provider for Uretprobe {
     }
     fn doc(&self) -> &'static str {
         "uretprobe:/bin/bash:readline { @[retval] = count(); }: return of a user-space function"
+    }
+    fn context(&self) -> &'static [ContextBuiltin] {
+        &[ContextBuiltin::Retval, ContextBuiltin::Func]
     }
     fn expand(
         &self,
