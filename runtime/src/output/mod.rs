@@ -2,6 +2,7 @@
 //! (bpftrace's NDJSON records). Both see only [`Value`]s.
 
 pub mod json;
+mod json_style;
 pub mod text;
 
 pub use json::JsonOutput;
