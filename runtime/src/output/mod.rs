@@ -3,9 +3,11 @@
 
 pub mod json;
 mod json_style;
+pub mod sink;
 pub mod text;
 
 pub use json::JsonOutput;
+pub use sink::Sink;
 pub use text::TextOutput;
 
 use std::cmp::Ordering;
