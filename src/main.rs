@@ -1,4 +1,8 @@
 //! tracelet: bpftrace-compatible tracing, compiled straight to eBPF.
+//!
+//! The binary is a thin layer over the library API: the command line picks
+//! one [`Mode`], and each mode is one function that compiles with
+//! `tracelet_compiler` and runs with `tracelet_runtime`.
 
 mod cli;
 mod diagnostics;
@@ -7,12 +11,13 @@ mod list;
 
 use clap::Parser;
 use cli::{options_from_env, read_source, Cli, Format, Stage};
-use diagnostics::{report, report_plain};
+use diagnostics::{report, report_plain, Source};
 use std::process::ExitCode;
-use tracelet_compiler::{compile_stages, Code, Diagnostic, Diagnostics};
+use tracelet_compiler::Options;
+use tracelet_compiler::{compile_stages, Code, Compiled, Diagnostic, Diagnostics, KernelInfo};
 use tracelet_runtime::kernel::LiveKernel;
 use tracelet_runtime::output::OutputFormat;
-use tracelet_runtime::RunOptions;
+use tracelet_runtime::{Child, RunOptions, RuntimeError, Session};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -28,28 +33,113 @@ fn main() -> ExitCode {
             };
         }
     };
-    match run(cli) {
+    let result = match Mode::of(&cli) {
+        Mode::List => list::list_probes(&cli),
+        Mode::DumpAst => dump_ast(&cli),
+        Mode::DumpStage(stage) => dump_stage(&cli, stage),
+        Mode::DryRun => dry_run(&cli),
+        Mode::Run => run(&cli),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(()) => ExitCode::from(1),
     }
 }
 
-fn run(cli: Cli) -> Result<(), ()> {
-    if cli.list {
-        return list::list_probes(&cli);
+/// What one invocation does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// `-l`: list probes.
+    List,
+    /// `-d ast`: the parsed program (no kernel needed).
+    DumpAst,
+    /// `-d ir|bpf`: one compiled stage.
+    DumpStage(Stage),
+    /// `--dry-run`: load every program through the verifier.
+    DryRun,
+    /// Compile, attach and trace.
+    Run,
+}
+
+impl Mode {
+    /// The mode the flags select: `-l` wins over `-d`, `-d` over `--dry-run`.
+    fn of(cli: &Cli) -> Mode {
+        match (cli.list, cli.dump, cli.dry_run) {
+            (true, _, _) => Mode::List,
+            (false, Some(Stage::Ast), _) => Mode::DumpAst,
+            (false, Some(stage), _) => Mode::DumpStage(stage),
+            (false, None, true) => Mode::DryRun,
+            (false, None, false) => Mode::Run,
+        }
     }
-    let src = read_source(&cli)?;
+}
+
+/// The program text and the compiler settings (environment, `$1`…).
+fn program(cli: &Cli) -> Result<(Source, Options), ()> {
+    let src = read_source(cli)?;
     let mut options = options_from_env()?;
     options.positional = cli.params().to_vec();
-    let fail = |ds: Diagnostics| ds.0.iter().for_each(|d| report(&src, d));
-    if let Some(Stage::Ast) = cli.dump {
-        let ast = tracelet_compiler::syntax::parse(&src.text).map_err(|d| fail(d.into()))?;
-        print_stdout(&dump::ast(&ast));
-        return Ok(());
-    }
-    if cli.dump.is_none() {
-        tracelet_runtime::kernel::require_root().map_err(|msg| report_plain(&msg, None))?;
-    }
+    Ok((src, options))
+}
+
+/// `-d ast`.
+fn dump_ast(cli: &Cli) -> Result<(), ()> {
+    let (src, _) = program(cli)?;
+    let ast =
+        tracelet_compiler::syntax::parse(&src.text).map_err(|d| report_all(&src, d.into()))?;
+    print_stdout(&dump::ast(&ast));
+    Ok(())
+}
+
+/// `-d ir|bpf`: compiled against the live kernel, or fixtures without tracefs.
+fn dump_stage(cli: &Cli, stage: Stage) -> Result<(), ()> {
+    let (src, mut options) = program(cli)?;
+    let kernel = kernel_info(cli)?;
+    check_command_only(cli, &mut options)?;
+    let compiled = compile(&src, kernel.as_ref(), &options)?;
+    print_stdout(&dump::stage(&compiled, stage));
+    Ok(())
+}
+
+/// `--dry-run`.
+fn dry_run(cli: &Cli) -> Result<(), ()> {
+    let (src, mut options) = program(cli)?;
+    require_root()?;
+    let kernel = kernel_info(cli)?;
+    check_command_only(cli, &mut options)?;
+    let compiled = compile(&src, kernel.as_ref(), &options)?;
+    tracelet_runtime::dry_run(&compiled.artifact).map_err(|e| report_runtime(&src, &compiled, &e))
+}
+
+/// Compile, attach and trace until `exit()`, a signal or the `-c` command's end.
+fn run(cli: &Cli) -> Result<(), ()> {
+    let (src, mut options) = program(cli)?;
+    require_root()?;
+    let kernel = kernel_info(cli)?;
+    let output = open_output(cli)?;
+    let child = spawn_command(cli, &mut options)?;
+    let compiled = compile(&src, kernel.as_ref(), &options)?;
+    let run_options = RunOptions {
+        format: match cli.format {
+            Format::Text => OutputFormat::Text,
+            Format::Json => OutputFormat::Json,
+        },
+        quiet: cli.quiet,
+        notify_attached: std::env::var_os("__BPFTRACE_NOTIFY_PROBES_ATTACHED").is_some(),
+        child,
+        output,
+    };
+    Session::new(&compiled.artifact, run_options)
+        .run()
+        .map_err(|e| report_runtime(&src, &compiled, &e))
+}
+
+fn require_root() -> Result<(), ()> {
+    tracelet_runtime::kernel::require_root().map_err(|msg| report_plain(&msg, None))
+}
+
+/// The kernel facts the compiler works from.
+fn kernel_info(cli: &Cli) -> Result<Box<dyn KernelInfo>, ()> {
     let kernel: Box<dyn tracelet_compiler::KernelInfo> = match LiveKernel::new() {
         Ok(k) => Box::new(k),
         Err(e) if cli.dump.is_some() => {
@@ -61,76 +151,67 @@ fn run(cli: Cli) -> Result<(), ()> {
             return Err(());
         }
     };
-    // -o: opened (truncated) before compiling, as bpftrace does.
-    let output = match &cli.output {
-        Some(path) if cli.dump.is_none() && !cli.dry_run => {
-            Some(std::fs::File::create(path).map_err(|e| {
-                report_plain(
-                    &format!("cannot open output file {path}: {}", os_message(&e)),
-                    None,
-                )
-            })?)
+    Ok(kernel)
+}
+
+fn compile(src: &Source, kernel: &dyn KernelInfo, options: &Options) -> Result<Compiled, ()> {
+    compile_stages(&src.text, kernel, options).map_err(|ds| report_all(src, ds))
+}
+
+fn report_all(src: &Source, ds: Diagnostics) {
+    ds.0.iter().for_each(|d| report(src, d));
+}
+
+/// A runtime error, pointing at its probe in the source when it names one.
+fn report_runtime(src: &Source, compiled: &Compiled, e: &RuntimeError) {
+    let span = e.probe.as_ref().and_then(|name| {
+        compiled
+            .functions
+            .iter()
+            .position(|(inst, _)| &inst.name == name)
+            .map(|i| compiled.spans[i])
+    });
+    match span {
+        Some(span) => {
+            let mut d = Diagnostic::new(Code::Kernel, span, e.message.clone());
+            d.help = e.help.clone();
+            report(src, &d);
         }
-        _ => None,
-    };
-    // -c: the command is started held before compiling, so that `cpid` is
-    // known to the compiler; if anything fails from here on, dropping it
-    // kills and reaps it. -d and --dry-run only check that it can be found.
-    let child = match &cli.command {
-        Some(cmd) if cli.dump.is_none() && !cli.dry_run => {
-            let child =
-                tracelet_runtime::Child::spawn_held(cmd).map_err(|msg| report_plain(&msg, None))?;
-            options.cpid = Some(child.pid());
-            Some(child)
-        }
-        Some(cmd) => {
-            check_command(cmd)?;
-            options.cpid = Some(0);
-            None
-        }
-        None => None,
-    };
-    let compiled = compile_stages(&src.text, kernel.as_ref(), &options).map_err(fail)?;
-    if let Some(stage) = cli.dump {
-        print_stdout(&dump::stage(&compiled, stage));
-        return Ok(());
+        None => report_plain(&e.message, e.help.as_deref()),
     }
-    let runtime_fail = |e: tracelet_runtime::RuntimeError| {
-        let span = e.probe.as_ref().and_then(|name| {
-            compiled
-                .functions
-                .iter()
-                .position(|(inst, _)| &inst.name == name)
-                .map(|i| compiled.spans[i])
-        });
-        match span {
-            Some(span) => {
-                let mut d = Diagnostic::new(Code::Kernel, span, e.message.clone());
-                d.help = e.help.clone();
-                report(&src, &d);
-            }
-            None => report_plain(&e.message, e.help.as_deref()),
-        }
+}
+
+/// `-o`: opened (truncated) before compiling, as bpftrace does.
+fn open_output(cli: &Cli) -> Result<Option<std::fs::File>, ()> {
+    let Some(path) = &cli.output else {
+        return Ok(None);
     };
-    if cli.dry_run {
-        return tracelet_runtime::dry_run(&compiled.artifact).map_err(runtime_fail);
-    }
-    let run_options = RunOptions {
-        format: match cli.format {
-            Format::Text => OutputFormat::Text,
-            Format::Json => OutputFormat::Json,
-        },
-        quiet: cli.quiet,
-        notify_attached: std::env::var_os("__BPFTRACE_NOTIFY_PROBES_ATTACHED").is_some(),
-        child,
-        output,
+    std::fs::File::create(path).map(Some).map_err(|e| {
+        report_plain(
+            &format!("cannot open output file {path}: {}", os_message(&e)),
+            None,
+        )
+    })
+}
+
+/// `-c`: the command is started held before compiling, so that `cpid` is
+/// known to the compiler; if anything fails from here on, dropping it kills
+/// and reaps it.
+fn spawn_command(cli: &Cli, options: &mut Options) -> Result<Option<Child>, ()> {
+    let Some(cmd) = &cli.command else {
+        return Ok(None);
     };
-    tracelet_runtime::run(&compiled.artifact, run_options).map_err(runtime_fail)
+    let child = Child::spawn_held(cmd).map_err(|msg| report_plain(&msg, None))?;
+    options.cpid = Some(child.pid());
+    Ok(Some(child))
 }
 
 /// For -d and --dry-run with -c: the command must exist, but is not started.
-fn check_command(cmd: &str) -> Result<(), ()> {
+fn check_command_only(cli: &Cli, options: &mut Options) -> Result<(), ()> {
     use tracelet_runtime::child::{resolve, split_command};
+    let Some(cmd) = &cli.command else {
+        return Ok(());
+    };
     let words = split_command(cmd)
         .map_err(|e| report_plain(&format!("cannot parse -c command: {e}"), None))?;
     let Some(program) = words.first() else {
@@ -139,6 +220,7 @@ fn check_command(cmd: &str) -> Result<(), ()> {
     };
     resolve(program, std::env::var_os("PATH").as_deref())
         .map_err(|msg| report_plain(&msg, None))?;
+    options.cpid = Some(0);
     Ok(())
 }
 
@@ -153,4 +235,27 @@ pub(crate) fn os_message(e: &std::io::Error) -> String {
 pub(crate) fn print_stdout(text: &str) {
     use std::io::Write;
     let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(args: &[&str]) -> Mode {
+        let argv = ["tracelet"].iter().chain(args);
+        Mode::of(&Cli::try_parse_from(argv).expect("valid flags"))
+    }
+
+    #[test]
+    fn one_mode_per_invocation_listing_first_then_dumps() {
+        assert_eq!(mode(&["-e", "BEGIN {}"]), Mode::Run);
+        assert_eq!(mode(&["--dry-run", "-e", "BEGIN {}"]), Mode::DryRun);
+        assert_eq!(mode(&["-d", "ast", "--dry-run", "-e", "x"]), Mode::DumpAst);
+        assert_eq!(
+            mode(&["-d", "bpf", "--dry-run", "-e", "x"]),
+            Mode::DumpStage(Stage::Bpf)
+        );
+        assert_eq!(mode(&["-d", "ir", "f.bt"]), Mode::DumpStage(Stage::Ir));
+        assert_eq!(mode(&["-l", "-d", "ir", "sched:*"]), Mode::List);
+    }
 }

@@ -40,61 +40,18 @@ pub struct Child {
     pidfd: Option<OwnedFd>,
 }
 
-/// Splits a `-c` command into words. No shell runs it: whitespace separates
-/// words, single quotes keep everything literally, double quotes keep
-/// everything but `\"`, `\\`, `\$` and `` \` ``, and a backslash outside quotes
-/// escapes the next character. No variables, globs, pipes or redirections.
+/// Splits a `-c` command into words with POSIX shell quoting rules (the
+/// `shlex` crate), but no shell runs it: whitespace separates words, single
+/// quotes keep everything literally, double quotes keep everything but `\"`,
+/// `\\`, `\$` and `` \` ``, a backslash outside quotes escapes the next
+/// character, and a word starting with `#` starts a comment. No variables,
+/// globs, pipes or redirections.
 pub fn split_command(cmd: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut chars = cmd.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if let Some(w) = word.take() {
-                    words.push(w);
-                }
-            }
-            '\'' => {
-                let w = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => w.push(c),
-                        None => return Err("unterminated ' quote".into()),
-                    }
-                }
-            }
-            '"' => {
-                let w = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => w.push(c),
-                            Some('\n') => {}
-                            Some(c) => {
-                                w.push('\\');
-                                w.push(c);
-                            }
-                            None => return Err("unterminated \" quote".into()),
-                        },
-                        Some(c) => w.push(c),
-                        None => return Err("unterminated \" quote".into()),
-                    }
-                }
-            }
-            '\\' => match chars.next() {
-                Some('\n') => {}
-                Some(c) => word.get_or_insert_with(String::new).push(c),
-                None => return Err("a trailing \\ escapes nothing".into()),
-            },
-            c => word.get_or_insert_with(String::new).push(c),
-        }
-    }
-    words.extend(word);
-    Ok(words)
+    shlex::split(cmd).ok_or_else(|| UNBALANCED_QUOTING.to_string())
 }
+
+/// Why [`split_command`] failed: `shlex` only says that it did.
+const UNBALANCED_QUOTING: &str = "unterminated quote or a trailing \\ that escapes nothing";
 
 /// Finds the program to run: a name with a `/` is a path, anything else is
 /// looked up in `path` (`PATH`) like `execvp` does, first match wins.
@@ -406,9 +363,14 @@ mod tests {
             ["echo", r#"a "b" $x \n"#, ""]
         );
         assert_eq!(split(r"echo a\ b 'x'y"), ["echo", "a b", "xy"]);
-        assert!(split_command("echo 'a").is_err());
-        assert!(split_command("echo \"a").is_err());
-        assert!(split_command("echo a\\").is_err());
+        for unbalanced in ["echo 'a", "echo \"a", "echo a\\"] {
+            assert_eq!(
+                split_command(unbalanced).unwrap_err(),
+                UNBALANCED_QUOTING,
+                "{unbalanced}"
+            );
+        }
+        assert_eq!(split("echo a #b c"), ["echo", "a"]);
     }
 
     #[test]

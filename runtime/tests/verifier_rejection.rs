@@ -3,29 +3,17 @@
 //! builds a bad program by hand: a tracepoint reading its context below the
 //! common header, which the kernel forbids.
 
+mod common;
+
 use tracelet_compiler::artifact::{AttachPlan, ProbeSpec};
 use tracelet_compiler::codegen::{emit, write_elf, ElfProgram, RuntimeMaps};
 use tracelet_compiler::ir::{Builder, MapId};
 use tracelet_compiler::types::Type;
 use tracelet_compiler::Artifact;
 
-fn root_or_skip() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert_ne!(
-        std::env::var("TRACELET_REQUIRE_BPF").as_deref(),
-        Ok("1"),
-        "TRACELET_REQUIRE_BPF=1 but not root"
-    );
-    eprintln!("!!! SKIPPED verifier_rejection: needs root to load BPF programs !!!");
-    false
-}
-
 #[test]
 fn a_rejected_program_names_its_probe_and_quotes_the_verifier() {
-    if !root_or_skip() {
+    if !common::root_or_skip("verifier_rejection") {
         return;
     }
     let mut b = Builder::new();

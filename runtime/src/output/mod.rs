@@ -2,9 +2,12 @@
 //! (bpftrace's NDJSON records). Both see only [`Value`]s.
 
 pub mod json;
+mod json_style;
+pub mod sink;
 pub mod text;
 
 pub use json::JsonOutput;
+pub use sink::Sink;
 pub use text::TextOutput;
 
 use std::cmp::Ordering;
