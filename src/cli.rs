@@ -106,40 +106,12 @@ pub fn read_source(cli: &Cli) -> Result<Source, ()> {
     })
 }
 
-/// Compiler settings from bpftrace's environment variables.
+/// Compiler settings from bpftrace's `BPFTRACE_*` environment variables.
 pub fn options_from_env() -> Result<Options, ()> {
-    let mut options = Options::default();
-    let var = |name: &str| -> Result<Option<u32>, ()> {
-        match std::env::var(name) {
-            Err(_) => Ok(None),
-            Ok(v) => v
-                .parse()
-                .map(Some)
-                .map_err(|_| report_plain(&format!("{name}={v} is not a number"), None)),
-        }
-    };
-    if let Some(n) = var("BPFTRACE_MAX_STRLEN")?.or(var("BPFTRACE_STRLEN")?) {
-        if !(1..=4096).contains(&n) {
-            report_plain(
-                &format!("BPFTRACE_MAX_STRLEN={n} is out of range"),
-                Some("use a value from 1 to 4096"),
-            );
-            return Err(());
-        }
-        options.max_strlen = n;
-    }
-    if let Some(n) = var("BPFTRACE_PERF_RB_PAGES")? {
-        if !(1..=1 << 18).contains(&n) {
-            report_plain(
-                &format!("BPFTRACE_PERF_RB_PAGES={n} is out of range"),
-                Some("use a value from 1 to 262144"),
-            );
-            return Err(());
-        }
-        options.ringbuf_pages = n;
-    }
-    if let Some(n) = var("BPFTRACE_MAP_KEYS_MAX")? {
-        options.map_keys_max = n.max(1);
-    }
-    Ok(options)
+    // Not `env::vars()`: it panics on a variable that is not UTF-8.
+    let vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    tracelet_compiler::config::from_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|msg| report_plain(&msg, None))
 }

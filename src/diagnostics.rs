@@ -1,7 +1,7 @@
 //! Rendering of compiler diagnostics and runtime errors with miette: the
 //! source line with the span underlined, a label, and help.
 
-use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report, Severity};
 use tracelet_compiler::{Diagnostic, Span};
 
 /// The program text and the name it is shown under (`stdin`, a file path).
@@ -12,7 +12,18 @@ pub struct Source {
 
 /// Prints a compiler diagnostic to stderr.
 pub fn report(src: &Source, d: &Diagnostic) {
-    let mut m = MietteDiagnostic::new(d.message.clone()).with_code(format!("tracelet::{}", d.code));
+    render(src, d, Severity::Error);
+}
+
+/// Prints a compiler warning to stderr.
+pub fn report_warning(src: &Source, d: &Diagnostic) {
+    render(src, d, Severity::Warning);
+}
+
+fn render(src: &Source, d: &Diagnostic, severity: Severity) {
+    let mut m = MietteDiagnostic::new(d.message.clone())
+        .with_code(format!("tracelet::{}", d.code))
+        .with_severity(severity);
     if let Some(help) = &d.help {
         m = m.with_help(help.clone());
     }

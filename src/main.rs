@@ -11,7 +11,7 @@ mod list;
 
 use clap::Parser;
 use cli::{options_from_env, read_source, Cli, Format, Stage};
-use diagnostics::{report, report_plain, Source};
+use diagnostics::{report, report_plain, report_warning, Source};
 use std::process::ExitCode;
 use tracelet_compiler::Options;
 use tracelet_compiler::{compile_stages, Code, Compiled, Diagnostic, Diagnostics, KernelInfo};
@@ -155,7 +155,12 @@ fn kernel_info(cli: &Cli) -> Result<Box<dyn KernelInfo>, ()> {
 }
 
 fn compile(src: &Source, kernel: &dyn KernelInfo, options: &Options) -> Result<Compiled, ()> {
-    compile_stages(&src.text, kernel, options).map_err(|ds| report_all(src, ds))
+    let compiled = compile_stages(&src.text, kernel, options).map_err(|ds| report_all(src, ds))?;
+    compiled
+        .warnings
+        .iter()
+        .for_each(|w| report_warning(src, w));
+    Ok(compiled)
 }
 
 fn report_all(src: &Source, ds: Diagnostics) {

@@ -14,11 +14,15 @@ pub struct Artifact {
     /// Output call sites; a record's first 8 bytes are the index into this list.
     pub events: Vec<EventSpec>,
     /// `str()` buffer size: a printed string that fills it was probably cut,
-    /// and gets the `..` trailer as in bpftrace.
+    /// and gets `str_trunc_trailer` as in bpftrace.
     pub max_strlen: u32,
+    /// Appended to printed strings that look truncated (`..` by default).
+    pub str_trunc_trailer: String,
+    /// Print every map when the run ends (`print_maps_on_exit`).
+    pub print_maps_on_exit: bool,
 }
 
-/// Appended to strings printf prints that look truncated.
+/// Appended to strings printf prints that look truncated, unless configured.
 pub const STR_TRUNC_TRAILER: &str = "..";
 
 /// One eBPF program and where it attaches.

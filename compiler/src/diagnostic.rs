@@ -30,14 +30,18 @@ pub enum Code {
     Type,
     /// An unknown variable, builtin, map or field.
     Name,
-    /// An attach point that does not exist or cannot be expanded.
+    /// An attach point that is malformed or cannot be expanded.
     Probe,
+    /// An attach point that names no existing probe (`missing_probes` decides).
+    Missing,
     /// A printf-style format string that does not match its arguments.
     Format,
     /// The kernel refused something (probe formats, symbols, attaching).
     Kernel,
     /// The program exceeds what eBPF allows (stack, sizes).
     Codegen,
+    /// A config block entry or a `BPFTRACE_*` variable that is not valid.
+    Config,
 }
 
 impl Code {
@@ -48,9 +52,11 @@ impl Code {
             Code::Type => "type",
             Code::Name => "name",
             Code::Probe => "probe",
+            Code::Missing => "missing",
             Code::Format => "format",
             Code::Kernel => "kernel",
             Code::Codegen => "codegen",
+            Code::Config => "config",
         }
     }
 }

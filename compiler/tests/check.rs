@@ -243,11 +243,11 @@ fn probe_errors() {
     );
     expect(
         d,
-        "probe",
+        "missing",
         Some("did you mean `tracepoint:sched:sched_switch`?"),
     );
     let d = check_err!("tracepoint:foo:bar { }", "tracepoint `foo:bar` not found");
-    expect(d, "probe", None);
+    expect(d, "missing", None);
     let d = check_err!(
         "tracepoint:sched:sched_switch { @ = args->prev_com; }",
         "has no argument `prev_com`"

@@ -453,6 +453,9 @@ fn odd_programs() {
         ringbuf_pages: 1,
         cpid: Some(1),
         positional: vec![String::new(); 3],
+        max_probes: 1,
+        str_trunc_trailer: String::new(),
+        ..Options::default()
     };
     all_survive(all, &tiny);
     all_survive(VALID.iter().copied(), &tiny);
@@ -462,6 +465,9 @@ fn odd_programs() {
         ringbuf_pages: u32::MAX,
         cpid: Some(u32::MAX),
         positional: vec!["x".repeat(10_000), "-1".into(), "0xffffffffffffffff".into()],
+        max_probes: u32::MAX,
+        str_trunc_trailer: "x".repeat(10_000),
+        ..Options::default()
     };
     all_survive(all, &huge);
     all_survive(VALID.iter().copied(), &huge);

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::events::{Decoder, Event};
 use crate::output::{Message, Sink};
 use crate::snapshot::ScriptMap;
-use tracelet_compiler::artifact::{Action, STR_TRUNC_TRAILER};
+use tracelet_compiler::artifact::Action;
 use tracelet_compiler::format::Format;
 use tracelet_compiler::value::Value;
 use tracelet_compiler::Artifact;
@@ -59,9 +59,10 @@ impl Event<'_> {
 /// `printf`: strings that filled their `str()` buffer get bpftrace's trailer.
 fn printf(cx: &mut ActionContext, format: &Format, args: Vec<Value>) -> Result<()> {
     let max_strlen = cx.artifact.max_strlen as usize;
+    let trailer = &cx.artifact.str_trunc_trailer;
     let args: Vec<Value> = args
         .into_iter()
-        .map(|a| mark_truncated(a, max_strlen))
+        .map(|a| mark_truncated(a, max_strlen, trailer))
         .collect();
     let text = format.render(&args);
     cx.sink.write(|o| o.printf(&text))
@@ -89,9 +90,9 @@ fn with_script_map(
 }
 
 /// bpftrace's heuristic: a string exactly filling a `str()` buffer was cut.
-fn mark_truncated(v: Value, max_strlen: usize) -> Value {
+fn mark_truncated(v: Value, max_strlen: usize, trailer: &str) -> Value {
     match v {
-        Value::Str(s) if s.len() + 1 == max_strlen => Value::Str(s + STR_TRUNC_TRAILER),
+        Value::Str(s) if s.len() + 1 == max_strlen => Value::Str(s + trailer),
         other => other,
     }
 }
@@ -130,6 +131,7 @@ fn local_time(fmt: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tracelet_compiler::artifact::STR_TRUNC_TRAILER;
 
     #[test]
     fn join_takes_the_counted_strings() {
@@ -145,10 +147,10 @@ mod tests {
 
     #[test]
     fn a_string_filling_its_buffer_gets_the_trailer() {
-        let cut = mark_truncated(Value::Str("abc".into()), 4);
+        let cut = mark_truncated(Value::Str("abc".into()), 4, STR_TRUNC_TRAILER);
         assert_eq!(cut, Value::Str(format!("abc{STR_TRUNC_TRAILER}")));
         assert_eq!(
-            mark_truncated(Value::Str("ab".into()), 4),
+            mark_truncated(Value::Str("ab".into()), 4, STR_TRUNC_TRAILER),
             Value::Str("ab".into())
         );
     }

@@ -230,7 +230,12 @@ impl<'a> Running<'a> {
             maps: LoadedMaps::new(&self.bpf, self.ncpus),
             symbols: &self.symbols,
         };
-        for spec in &self.artifact.maps {
+        let printed = self
+            .artifact
+            .maps
+            .iter()
+            .filter(|_| self.artifact.print_maps_on_exit);
+        for spec in printed {
             if let Some(map) = ScriptMap::new(spec) {
                 // Every map, empty ones too (a blank line), as bpftrace prints them.
                 let m = decoder.maps.read(&map, &decoder)?;

@@ -38,6 +38,7 @@ fn a_rejected_program_names_its_probe_and_quotes_the_verifier() {
         },
     };
     let elf = write_elf(
+        "GPL",
         &[],
         &[ElfProgram {
             section: "tracepoint/tl_bad".into(),
@@ -53,6 +54,8 @@ fn a_rejected_program_names_its_probe_and_quotes_the_verifier() {
         maps: vec![],
         events: vec![],
         max_strlen: 64,
+        str_trunc_trailer: "..".into(),
+        print_maps_on_exit: true,
     };
     let err = tracelet_runtime::dry_run(&artifact).expect_err("the verifier must reject it");
     assert_eq!(err.probe.as_deref(), Some("tracepoint:sched:sched_switch"));

@@ -93,8 +93,13 @@ impl std::fmt::Display for Output {
 /// A `Command` for the tracelet binary under test.
 pub fn tracelet() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tracelet"));
-    cmd.env_remove("BPFTRACE_MAX_STRLEN")
-        .env_remove("__BPFTRACE_NOTIFY_PROBES_ATTACHED")
+    // Config variables of the caller's environment would change the results.
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("BPFTRACE_") {
+            cmd.env_remove(var);
+        }
+    }
+    cmd.env_remove("__BPFTRACE_NOTIFY_PROBES_ATTACHED")
         .env("RUST_BACKTRACE", "1");
     cmd
 }

@@ -33,7 +33,7 @@ impl Builtin for Ustack {
     }
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
         call.arity(0, 2)?;
-        let (mode, limit) = stack_args(call)?;
+        let (mode, limit) = stack_args(call, cx.options().stack_mode)?;
         let map = cx.stack_map();
         let id = cx.call_helper(
             Helper::GetStackid,
@@ -83,9 +83,9 @@ fn with_pid(cx: &mut Lowerer, value: VReg) -> Slot {
 }
 
 /// `([mode,] [limit])`: a mode name and a frame count, both optional, both
-/// literal.
-fn stack_args(call: &Call) -> Result<(StackMode, u32)> {
-    let mut mode = StackMode::Bpftrace;
+/// literal; without a mode, `default` (the `stack_mode` config).
+fn stack_args(call: &Call, default: StackMode) -> Result<(StackMode, u32)> {
+    let mut mode = default;
     let mut limit = DEFAULT_STACK_LIMIT;
     let mut seen_limit = false;
     for (i, arg) in call.args.iter().enumerate() {

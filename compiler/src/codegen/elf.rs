@@ -34,13 +34,15 @@ pub struct ElfSubprogram<'a> {
 const MAP_DEF_SIZE: u64 = 28;
 
 pub fn write_elf(
+    license: &str,
     maps: &[MapSpec],
     programs: &[ElfProgram],
     subprograms: &[ElfSubprogram],
 ) -> Result<Vec<u8>, String> {
     let mut obj = Object::new(BinaryFormat::Elf, Architecture::Bpf, Endianness::Little);
-    let license = obj.add_section(Vec::new(), b"license".to_vec(), SectionKind::Data);
-    obj.append_section_data(license, b"GPL\0", 1);
+    let license_section = obj.add_section(Vec::new(), b"license".to_vec(), SectionKind::Data);
+    let text: Vec<u8> = license.bytes().chain([0]).collect();
+    obj.append_section_data(license_section, &text, 1);
 
     let map_symbols = add_maps(&mut obj, maps);
     let mut funcs = Vec::new();

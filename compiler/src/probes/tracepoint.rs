@@ -120,7 +120,7 @@ fn not_found(
     all: &[(String, String)],
 ) -> Diagnostic {
     let d = Diagnostic::new(
-        Code::Probe,
+        Code::Missing,
         ap.span,
         format!("tracepoint `{category}:{event}` not found"),
     );

@@ -112,7 +112,7 @@ fn uprobe(
             .collect();
         if matches.is_empty() {
             return Err(Diagnostic::new(
-                Code::Probe,
+                Code::Missing,
                 ap.span,
                 format!("no function of {binary} matches `{function}`"),
             ));
@@ -122,7 +122,7 @@ fn uprobe(
 
     if function.is_empty() || !symbols.iter().any(|s| s == function) {
         let d = Diagnostic::new(
-            Code::Probe,
+            Code::Missing,
             ap.span,
             format!("function `{function}` not found in {binary}"),
         );

@@ -6,19 +6,20 @@ pub mod maps;
 
 use crate::artifact::{key_fields, Artifact, MapKind, MapRole, MapSpec, ProbeSpec};
 use crate::codegen::{self, ElfProgram, ElfSubprogram, Program, RuntimeMaps};
+use crate::config::MissingProbes;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Result, Span};
 use crate::ir::{Function, MapId};
 use crate::kernel_info::KernelInfo;
 use crate::probes::{self, ProbeInstance};
 use crate::syntax::ast;
-use crate::types::Type;
+use crate::types::{StackMode, Type};
 use lower::{Lowerer, RuntimeMapIds};
 use maps::MapTable;
 
 /// Settings that change code generation (bpftrace's config variables).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// Size of `str()` buffers (`BPFTRACE_MAX_STRLEN`).
+    /// Size of `str()` buffers, the NUL included: `max_strlen` + 1.
     pub max_strlen: u32,
     /// Entries per map (`BPFTRACE_MAP_KEYS_MAX`).
     pub map_keys_max: u32,
@@ -29,6 +30,20 @@ pub struct Options {
     pub cpid: Option<u32>,
     /// The script's positional parameters: `$1` is `positional[0]`.
     pub positional: Vec<String>,
+    /// How `kstack` and `ustack` print when the call names no mode (`stack_mode`).
+    pub stack_mode: StackMode,
+    /// Print every map at exit (`print_maps_on_exit`).
+    pub print_maps_on_exit: bool,
+    /// Appended to strings `str()` cut short (`str_trunc_trailer`).
+    pub str_trunc_trailer: String,
+    /// What to do about attach points that match nothing (`missing_probes`).
+    pub missing_probes: MissingProbes,
+    /// The license the programs are loaded under (`license`).
+    pub license: String,
+    /// Most programs one script may generate (`max_probes`, `max_bpf_progs`).
+    pub max_probes: u32,
+    /// Config keys the environment set: a config block leaves them alone.
+    pub from_environment: Vec<&'static str>,
 }
 
 impl Default for Options {
@@ -39,6 +54,13 @@ impl Default for Options {
             ringbuf_pages: 256,
             cpid: None,
             positional: Vec::new(),
+            stack_mode: StackMode::Bpftrace,
+            print_maps_on_exit: true,
+            str_trunc_trailer: crate::artifact::STR_TRUNC_TRAILER.into(),
+            missing_probes: MissingProbes::Error,
+            license: "GPL".into(),
+            max_probes: 1024,
+            from_environment: Vec::new(),
         }
     }
 }
@@ -56,6 +78,8 @@ pub struct Compiled {
     /// `func_relocs` index this list.
     pub subprograms: Vec<(String, Program)>,
     pub artifact: Artifact,
+    /// What is worth saying about a program that compiled (skipped probes).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Frames kept per kernel stack.
@@ -104,7 +128,9 @@ fn compile_here(
     options: &Options,
 ) -> std::result::Result<Compiled, Diagnostics> {
     let program = crate::syntax::parse(src)?;
-    let instances = expand_probes(&program, kernel)?;
+    let options = &crate::config::apply(&program.config, options)?;
+    let mut warnings = Vec::new();
+    let instances = expand_probes(&program, kernel, options, &mut warnings)?;
     let mut table = MapTable::default();
     let mut lowered = None;
     for _ in 0..4 {
@@ -175,19 +201,22 @@ fn compile_here(
             args: *args,
         })
         .collect();
-    let elf = codegen::write_elf(&maps, &elf_programs, &elf_subprograms).map_err(|msg| {
-        Diagnostic::new(
-            Code::Codegen,
-            Span::default(),
-            format!("cannot write the ELF object: {msg}"),
-        )
-    })?;
+    let elf = codegen::write_elf(&options.license, &maps, &elf_programs, &elf_subprograms)
+        .map_err(|msg| {
+            Diagnostic::new(
+                Code::Codegen,
+                Span::default(),
+                format!("cannot write the ELF object: {msg}"),
+            )
+        })?;
     let artifact = Artifact {
         elf,
         probes,
         maps,
         events,
         max_strlen: options.max_strlen,
+        str_trunc_trailer: options.str_trunc_trailer.clone(),
+        print_maps_on_exit: options.print_maps_on_exit,
     };
     let spans = instances.iter().map(|(_, _, span)| *span).collect();
     Ok(Compiled {
@@ -197,23 +226,73 @@ fn compile_here(
         programs,
         subprograms: subprograms.into_iter().map(|(s, p, _)| (s, p)).collect(),
         artifact,
+        warnings,
     })
 }
 
 /// Expands every attach point; each instance pairs with the probe it came
 /// from. Every attach point's error is collected.
+/// Expands every attach point. One that names nothing that exists is an
+/// error, a warning or skipped silently, as `missing_probes` says; so is a
+/// probe left without attach points.
 fn expand_probes<'p>(
     program: &'p ast::Program,
     kernel: &dyn KernelInfo,
+    options: &Options,
+    warnings: &mut Vec<Diagnostic>,
 ) -> std::result::Result<Vec<Instance<'p>>, Diagnostics> {
     let mut out = Vec::new();
     let mut errors = Diagnostics::default();
     for probe in &program.probes {
+        let before = out.len();
+        let mut skipped = false;
         for ap in &probe.attach_points {
-            for inst in errors.take(probes::expand(ap, kernel)).unwrap_or_default() {
+            let expanded = match probes::expand(ap, kernel) {
+                Err(d)
+                    if d.code == Code::Missing
+                        && options.missing_probes != MissingProbes::Error =>
+                {
+                    if options.missing_probes == MissingProbes::Warn {
+                        warnings.push(d.with_label("skipped: missing_probes allows it"));
+                    }
+                    skipped = true;
+                    continue;
+                }
+                other => other,
+            };
+            for inst in errors.take(expanded).unwrap_or_default() {
                 out.push((inst, probe, ap.span));
             }
         }
+        if skipped && out.len() == before && options.missing_probes == MissingProbes::Warn {
+            warnings.push(Diagnostic::new(
+                Code::Missing,
+                probe.span,
+                "this probe has no attach point left and is removed",
+            ));
+        }
+    }
+    if out.is_empty() && errors.0.is_empty() {
+        let span = program.probes.first().map_or(Span::default(), |p| p.span);
+        errors.push(Diagnostic::new(
+            Code::Missing,
+            span,
+            "no probe is left to attach: every attach point is missing",
+        ));
+    }
+    if out.len() > options.max_probes as usize {
+        errors.push(
+            Diagnostic::new(
+                Code::Probe,
+                program.probes.first().map_or(Span::default(), |p| p.span),
+                format!(
+                    "the program would attach {} probes, more than max_probes ({})",
+                    out.len(),
+                    options.max_probes
+                ),
+            )
+            .with_help("raise it with `config = { max_probes = N }` or BPFTRACE_MAX_PROBES"),
+        );
     }
     errors.finish(out)
 }

@@ -2,10 +2,29 @@
 
 use crate::diagnostic::Span;
 
-/// A whole script: probes in source order.
+/// A whole script: its config block, then probes in source order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
+    pub config: Vec<ConfigEntry>,
     pub probes: Vec<Probe>,
+}
+
+/// `key = value` in `config = { … }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigEntry {
+    pub key: Ident,
+    pub value: ConfigValue,
+    /// The value as written.
+    pub value_span: Span,
+    pub span: Span,
+}
+
+/// A config value: `1`, `"GPL"` or a bare word such as `raw` or `true`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigValue {
+    Int(u64),
+    Str(String),
+    Word(String),
 }
 
 /// `ATTACH[, ATTACH…] [/predicate/] { statements }`

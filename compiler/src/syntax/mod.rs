@@ -29,6 +29,9 @@ mod tests {
     /// A compact S-expression rendering of a program, one statement a line.
     fn sexpr(program: &Program) -> String {
         let mut out = String::new();
+        for entry in &program.config {
+            writeln!(out, "config {} = {:?}", entry.key.name, entry.value).unwrap();
+        }
         for probe in &program.probes {
             let aps: Vec<&str> = probe
                 .attach_points
@@ -317,6 +320,17 @@ mod tests {
     #[test]
     fn syntax_one_liners() {
         insta::assert_snapshot!(cases(ONE_LINERS));
+    }
+
+    #[test]
+    fn syntax_config_block() {
+        insta::assert_snapshot!(cases(&[
+            "config = { max_strlen = 20; stack_mode = raw; license = \"GPL v2\"; } BEGIN { }",
+            "config={BPFTRACE_MAX_STRLEN=0x10} config:x { }",
+            "config = { } BEGIN { }",
+            "config = { max_strlen } BEGIN { }",
+            "BEGIN { } config = { max_strlen = 1 }",
+        ]));
     }
 
     #[test]

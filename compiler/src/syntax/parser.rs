@@ -23,14 +23,53 @@ const MAX_CHAIN: usize = 256;
 pub(super) fn parse(src: &str) -> Result<Program> {
     let mut pairs = TraceletParser::parse(Rule::program, src).map_err(|e| syntax_error(src, &e))?;
     check_depth(pairs.clone())?;
-    let probes = pairs
-        .next()
-        .into_iter()
-        .flat_map(Pair::into_inner)
-        .filter(|p| p.as_rule() == Rule::probe)
-        .map(probe)
-        .collect::<Result<_>>()?;
-    Ok(Program { probes })
+    let mut program = Program {
+        config: Vec::new(),
+        probes: Vec::new(),
+    };
+    for item in pairs.next().into_iter().flat_map(Pair::into_inner) {
+        match item.as_rule() {
+            Rule::config_block if !program.probes.is_empty() || !program.config.is_empty() => {
+                let span = span_of(&item);
+                return Err(
+                    error(span, "the config block must come first, before every probe").with_help(
+                        "move `config = { … }` to the top of the script; there is one per script",
+                    ),
+                );
+            }
+            Rule::config_block => {
+                program.config = children(item).map(config_entry).collect::<Result<_>>()?
+            }
+            Rule::probe => program.probes.push(probe(item)?),
+            _ => {}
+        }
+    }
+    Ok(program)
+}
+
+fn config_entry(pair: Pair<'_, Rule>) -> Result<ConfigEntry> {
+    let span = span_of(&pair);
+    let mut parts = children(pair);
+    let key = parts.next().expect("grammar: config key");
+    let value = parts.next().expect("grammar: config value");
+    let value_span = span_of(&value);
+    let parsed = match value.as_rule() {
+        Rule::int => ConfigValue::Int(int_value(value.as_str(), value_span)?),
+        Rule::string => {
+            let bytes = string_value(first(value))?;
+            ConfigValue::Str(String::from_utf8_lossy(&bytes).into_owned())
+        }
+        _ => ConfigValue::Word(value.as_str().to_string()),
+    };
+    Ok(ConfigEntry {
+        key: Ident {
+            name: key.as_str().to_string(),
+            span: span_of(&key),
+        },
+        value: parsed,
+        value_span,
+        span,
+    })
 }
 
 fn error(span: Span, message: impl Into<String>) -> Diagnostic {
@@ -92,6 +131,8 @@ fn is_punct(rule: Rule) -> bool {
             | Rule::kw_unroll
             | Rule::kw_while
             | Rule::kw_for
+            | Rule::kw_config
+            | Rule::config_eq
             | Rule::EOI
     )
 }
@@ -622,7 +663,7 @@ fn starts_statement(token: &str) -> bool {
 /// only clutter a message.
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
-        Rule::probe => "a probe",
+        Rule::probe | Rule::program => "a probe",
         Rule::attach_list | Rule::attach_point => "an attach point",
         Rule::predicate => "a predicate",
         Rule::block => "`{`",
@@ -659,7 +700,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::map_ref | Rule::map_name => "a map",
         Rule::int_type | Rule::struct_type | Rule::named_type => "a type name",
         Rule::field_name => "a field name",
-        Rule::assign_op => "`=`",
+        Rule::assign_op | Rule::config_eq => "`=`",
+        Rule::config_entry | Rule::config_key => "a config entry",
+        Rule::config_word => "a value",
         Rule::pred_end => "`/`",
         Rule::semi => "`;`",
         Rule::comma => "`,`",
