@@ -92,7 +92,7 @@ pub enum Sample {
 
 /// The kernel map type of a map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MapKind {
+pub enum MapType {
     Hash,
     Array,
     PerCpuHash,
@@ -101,16 +101,16 @@ pub enum MapKind {
     StackTrace,
 }
 
-impl MapKind {
+impl MapType {
     /// `BPF_MAP_TYPE_*` number.
     pub fn bpf_type(self) -> u32 {
         match self {
-            MapKind::Hash => 1,
-            MapKind::Array => 2,
-            MapKind::PerCpuHash => 5,
-            MapKind::PerCpuArray => 6,
-            MapKind::StackTrace => 7,
-            MapKind::RingBuf => 27,
+            MapType::Hash => 1,
+            MapType::Array => 2,
+            MapType::PerCpuHash => 5,
+            MapType::PerCpuArray => 6,
+            MapType::StackTrace => 7,
+            MapType::RingBuf => 27,
         }
     }
 }
@@ -212,7 +212,7 @@ pub fn key_fields(keys: &[Type], value: &MapValue) -> Vec<Type> {
 pub struct MapSpec {
     /// ELF symbol and kernel map name.
     pub symbol: String,
-    pub kind: MapKind,
+    pub kind: MapType,
     pub key_size: u32,
     pub value_size: u32,
     pub max_entries: u32,

@@ -6,7 +6,7 @@ use super::{Aggregate, Builtin, Call, Form};
 use crate::artifact::MapValue;
 use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{AggOp, AluOp, CmpOp, MapId, Operand, Slot, VReg};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::syntax::ast::MapRef;
 use crate::types::{read_uint, Type};
 use crate::value::Value;
@@ -56,7 +56,7 @@ macro_rules! aggregation {
                 map: MapId,
                 key: Slot,
                 at: &MapRef,
-            ) -> Result<Val> {
+            ) -> Result<Lowered> {
                 read_in_kernel(cx, value, map, key, at)
             }
         }
@@ -162,7 +162,7 @@ fn read_in_kernel(
     map: MapId,
     key: Slot,
     at: &MapRef,
-) -> Result<Val> {
+) -> Result<Lowered> {
     let ty = match kind {
         MapValue::Count | MapValue::Sum { signed: false } => Type::U64,
         MapValue::Sum { signed: true } | MapValue::Min | MapValue::Max | MapValue::Avg => Type::I64,
@@ -204,7 +204,7 @@ fn read_in_kernel(
     if *kind == MapValue::Avg {
         cx.alu_to(acc, AluOp::SDiv, acc, Operand::Reg(extra));
     }
-    Ok(Val::Reg(acc, ty))
+    Ok(Lowered::Reg(acc, ty))
 }
 
 fn add(cx: &mut Lowerer, acc: VReg, v: VReg) {

@@ -6,7 +6,7 @@ use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::ir::{AluOp, Arg, ReadKind};
 use crate::kernel_info::{FieldKind, TracepointField};
 use crate::probes::{providers_with, ContextBuiltin, ProbeContext};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::syntax::ast::Ident;
 use crate::types::{AddrSpace, Type};
 
@@ -22,7 +22,7 @@ impl Builtin for Args {
     fn form(&self) -> Form {
         Form::Variable
     }
-    fn lower(&self, _: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, _: &mut Lowerer, call: &Call) -> Result<Lowered> {
         Err(Diagnostic::new(
             Code::Type,
             call.span,
@@ -30,13 +30,13 @@ impl Builtin for Args {
         )
         .with_help("write args.FIELD, e.g. args.filename"))
     }
-    fn field(&self, cx: &mut Lowerer, _: &Call, name: &Ident) -> Result<Val> {
+    fn field(&self, cx: &mut Lowerer, _: &Call, name: &Ident) -> Result<Lowered> {
         field(cx, name)
     }
 }
 
 /// Lowers `args.field`.
-fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
+fn field(cx: &mut Lowerer, name: &Ident) -> Result<Lowered> {
     let ProbeContext::Tracepoint { format, space } = &cx.probe().context else {
         return Err(Diagnostic::new(
             Code::Type,
@@ -68,7 +68,7 @@ fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
             if bits < (f.size * 8) as u8 || signed {
                 cx.extend(r, r, bits, signed);
             }
-            Ok(Val::Reg(r, Type::Int { bits, signed }))
+            Ok(Lowered::Reg(r, Type::Int { bits, signed }))
         }
         FieldKind::Pointer { to_char } => {
             let pointee = if to_char {
@@ -81,12 +81,12 @@ fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
                 space,
             };
             let r = cx.load_ctx(f.offset, 8, ty.clone());
-            Ok(Val::Reg(r, ty))
+            Ok(Lowered::Reg(r, ty))
         }
         FieldKind::CharArray { len } => {
             let slot = cx.zeroed_slot(len);
             cx.copy_from_ctx(slot, 0, f.offset, len);
-            Ok(Val::Mem(slot, Type::Str { size: len }))
+            Ok(Lowered::Mem(slot, Type::Str { size: len }))
         }
         FieldKind::DataLocString => {
             let size = cx.options().max_strlen;
@@ -101,7 +101,7 @@ fn field(cx: &mut Lowerer, name: &Ident) -> Result<Val> {
                 size,
                 Arg::CtxPlus(off),
             );
-            Ok(Val::Mem(slot, Type::Str { size }))
+            Ok(Lowered::Mem(slot, Type::Str { size }))
         }
         FieldKind::Unsupported => Err(Diagnostic::new(
             Code::Type,

@@ -4,7 +4,7 @@
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{AluOp, Operand};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::types::Type;
 
 pub struct Bswap;
@@ -19,7 +19,7 @@ impl Builtin for Bswap {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(1, 1)?;
         let (x, ty) = cx.scalar(&call.args[0])?;
         let Type::Int { bits, signed } = ty else {
@@ -50,8 +50,8 @@ impl Builtin for Bswap {
         if signed && bits < 64 {
             let d = cx.reg(ty.clone());
             cx.extend(d, out, bits, signed);
-            return Ok(Val::Reg(d, ty));
+            return Ok(Lowered::Reg(d, ty));
         }
-        Ok(Val::Reg(out, ty))
+        Ok(Lowered::Reg(out, ty))
     }
 }

@@ -2,7 +2,7 @@
 //! cgroup rand curtask comm probe`.
 
 use crate::ir::{AluOp, Arg, Helper, Operand};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::types::Type;
 
 /// A builtin variable computed by one helper call, then shifted and masked.
@@ -14,7 +14,7 @@ macro_rules! helper_variable {
     };
 }
 
-fn helper_value(cx: &mut Lowerer, helper: Helper, shift: i64, mask32: bool) -> Val {
+fn helper_value(cx: &mut Lowerer, helper: Helper, shift: i64, mask32: bool) -> Lowered {
     let mut r = cx.call_helper(helper, vec![], Type::U64);
     if shift > 0 {
         r = cx.alu(AluOp::LShr, r, Operand::Imm(shift), Type::U64);
@@ -22,7 +22,7 @@ fn helper_value(cx: &mut Lowerer, helper: Helper, shift: i64, mask32: bool) -> V
     if mask32 {
         r = cx.alu(AluOp::And, r, Operand::Imm(0xffff_ffff), Type::U64);
     }
-    Val::Reg(r, Type::U64)
+    Lowered::Reg(r, Type::U64)
 }
 
 helper_variable!(
@@ -111,7 +111,7 @@ super::variable!(
         let s = cx.reg(Type::U64);
         cx.load_slot_to(s, start, 0, 8);
         let elapsed = cx.alu(AluOp::Sub, now, Operand::Reg(s), Type::U64);
-        Ok(Val::Reg(elapsed, Type::U64))
+        Ok(Lowered::Reg(elapsed, Type::U64))
     }
 );
 
@@ -125,7 +125,7 @@ super::variable!(
             Helper::GetCurrentComm,
             vec![Arg::SlotAddr(slot, 0), Arg::Imm(16)],
         );
-        Ok(Val::Mem(slot, Type::Str { size: 16 }))
+        Ok(Lowered::Mem(slot, Type::Str { size: 16 }))
     }
 );
 

@@ -4,7 +4,7 @@
 
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::types::Type;
 
 /// `cpid`: the child's pid, a `uint32`.
@@ -20,7 +20,7 @@ impl Builtin for Cpid {
     fn form(&self) -> Form {
         Form::Variable
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         let Some(pid) = cx.options().cpid else {
             let mut d = Diagnostic::new(
                 Code::Type,
@@ -30,7 +30,10 @@ impl Builtin for Cpid {
             d.help = Some("run a command with -c 'CMD'; cpid is its pid".into());
             return Err(d);
         };
-        Ok(Val::Reg(cx.constant(i64::from(pid), Type::U32), Type::U32))
+        Ok(Lowered::Reg(
+            cx.constant(i64::from(pid), Type::U32),
+            Type::U32,
+        ))
     }
 }
 

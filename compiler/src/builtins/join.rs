@@ -6,7 +6,7 @@ use super::{Builtin, Call, Form};
 use crate::artifact::Action;
 use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{AluOp, Arg, CmpOp, ReadKind};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::syntax::ast::ExprKind;
 use crate::types::Type;
 
@@ -25,7 +25,7 @@ impl Builtin for Join {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(1, 2)?;
         let separator = match call.args.get(1).map(|e| &e.kind) {
             None => " ".to_string(),
@@ -55,9 +55,13 @@ impl Builtin for Join {
             cx.mov(count, i as i64 + 1);
         }
         cx.place(done);
-        let mut vals = vec![Val::Reg(count, Type::U64)];
-        vals.extend(strings.into_iter().map(|s| Val::Mem(s, Type::Str { size })));
+        let mut vals = vec![Lowered::Reg(count, Type::U64)];
+        vals.extend(
+            strings
+                .into_iter()
+                .map(|s| Lowered::Mem(s, Type::Str { size })),
+        );
         cx.event(Action::Join { separator }, &vals)?;
-        Ok(Val::void())
+        Ok(Lowered::void())
     }
 }

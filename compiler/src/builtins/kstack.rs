@@ -5,7 +5,7 @@ use super::{Builtin, Call, Form};
 use crate::diagnostic::Result;
 use crate::helpers::Helper;
 use crate::ir::Arg;
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::types::Type;
 
 pub struct Kstack;
@@ -20,13 +20,13 @@ impl Builtin for Kstack {
     fn form(&self) -> Form {
         Form::Variable
     }
-    fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, _: &Call) -> Result<Lowered> {
         let map = cx.stack_map();
         let r = cx.call_helper(
             Helper::GetStackid,
             vec![Arg::Ctx, Arg::Map(map), Arg::Imm(0)],
             Type::KStack,
         );
-        Ok(Val::Reg(r, Type::KStack))
+        Ok(Lowered::Reg(r, Type::KStack))
     }
 }

@@ -4,7 +4,7 @@
 use super::{Builtin, Call, Form};
 use crate::artifact::Action;
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::syntax::ast::ExprKind;
 
 pub struct Delete;
@@ -19,7 +19,7 @@ impl Builtin for Delete {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(1, 1)?;
         let arg = &call.args[0];
         let ExprKind::Map(m) = &arg.kind else {
@@ -41,16 +41,16 @@ impl Builtin for Delete {
         let map = cx.map_id(&m.name, m.span);
         let key = cx.map_key(m)?;
         cx.map_delete(map, key);
-        Ok(Val::void())
+        Ok(Lowered::void())
     }
 }
 
 /// A builtin whose whole work is one record naming a map.
-fn map_action(cx: &mut Lowerer, call: &Call, action: fn(usize) -> Action) -> Result<Val> {
+fn map_action(cx: &mut Lowerer, call: &Call, action: fn(usize) -> Action) -> Result<Lowered> {
     call.arity(1, 1)?;
     let map = cx.map_arg(&call.args[0])?;
     cx.event(action(map.0), &[])?;
-    Ok(Val::void())
+    Ok(Lowered::void())
 }
 
 pub struct Clear;
@@ -65,7 +65,7 @@ impl Builtin for Clear {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         map_action(cx, call, |map| Action::ClearMap { map })
     }
 }
@@ -82,7 +82,7 @@ impl Builtin for Zero {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         map_action(cx, call, |map| Action::ZeroMap { map })
     }
 }

@@ -23,7 +23,7 @@ pub mod ustack;
 use crate::artifact::MapValue;
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::ir::{AggOp, MapId, Operand, Slot, VReg};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::syntax::ast::{Expr, Ident, MapRef};
 
 /// How a builtin is used in a program.
@@ -98,7 +98,7 @@ macro_rules! variable {
                 &self,
                 $cx: &mut $crate::sema::lower::Lowerer,
                 $call: &$crate::builtins::Call,
-            ) -> $crate::diagnostic::Result<$crate::sema::lower::Val> $body
+            ) -> $crate::diagnostic::Result<$crate::sema::lower::Lowered> $body
         }
     };
 }
@@ -115,7 +115,7 @@ pub trait Builtin: Sync {
         false
     }
     /// Lowers a variable or function use to a value (`Type::Void` for none).
-    fn lower(&self, _cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, _cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         Err(Diagnostic::new(
             Code::Type,
             call.span,
@@ -123,7 +123,7 @@ pub trait Builtin: Sync {
         ))
     }
     /// Lowers a field of the variable: `args.filename`, `args->pid`.
-    fn field(&self, _cx: &mut Lowerer, call: &Call, field: &Ident) -> Result<Val> {
+    fn field(&self, _cx: &mut Lowerer, call: &Call, field: &Ident) -> Result<Lowered> {
         Err(Diagnostic::new(
             Code::Type,
             field.span,
@@ -139,7 +139,7 @@ pub trait Builtin: Sync {
         _map: MapId,
         _key: Slot,
         at: &MapRef,
-    ) -> Result<Val> {
+    ) -> Result<Lowered> {
         Err(Diagnostic::new(
             Code::Type,
             at.span,

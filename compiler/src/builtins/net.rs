@@ -6,7 +6,7 @@ use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::Operand;
 use crate::kernel_info::FieldKind;
 use crate::probes::ProbeContext;
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::types::{Type, AF_INET, AF_INET6, INET_SIZE};
 
@@ -22,7 +22,7 @@ impl Builtin for Ntop {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(1, 2)?;
         let family = if call.args.len() == 2 {
             let (r, ty) = cx.scalar(&call.args[0])?;
@@ -49,13 +49,13 @@ impl Builtin for Ntop {
                 }
             }
             None => match cx.expr(addr)? {
-                Val::Reg(r, ty) if ty.is_int() => {
+                Lowered::Reg(r, ty) if ty.is_int() => {
                     // The integer's bytes in memory order: network order for
                     // an address read from a kernel structure.
                     cx.store_slot(slot, 8, Operand::Reg(r), 8);
                     AF_INET
                 }
-                Val::Mem(src, Type::Str { size }) if size == 4 || size == 16 => {
+                Lowered::Mem(src, Type::Str { size }) if size == 4 || size == 16 => {
                     cx.copy_slot(slot, 8, src, 0, size);
                     if size == 16 {
                         AF_INET6
@@ -80,7 +80,7 @@ impl Builtin for Ntop {
             None => Operand::Imm(default_family as i64),
         };
         cx.store_slot(slot, 0, src, 8);
-        Ok(Val::Mem(slot, Type::Inet))
+        Ok(Lowered::Mem(slot, Type::Inet))
     }
 }
 

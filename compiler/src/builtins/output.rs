@@ -4,7 +4,7 @@ use super::{Builtin, Call, Form};
 use crate::artifact::Action;
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::format::Format;
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::types::Type;
 
@@ -32,7 +32,7 @@ impl Builtin for Printf {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         if call.args.is_empty() {
             return Err(Diagnostic::new(
                 Code::Type,
@@ -61,7 +61,7 @@ impl Builtin for Printf {
             Diagnostic::new(Code::Format, span, msg)
         })?;
         cx.event(Action::Printf(format), &vals)?;
-        Ok(Val::void())
+        Ok(Lowered::void())
     }
 }
 
@@ -78,7 +78,7 @@ impl Builtin for Print {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(1, 3)?;
         let arg = &call.args[0];
         if matches!(&arg.kind, ExprKind::Map(m) if m.keys.is_empty()) {
@@ -121,7 +121,7 @@ impl Builtin for Print {
             }
             cx.event(Action::PrintValue, &[v])?;
         }
-        Ok(Val::void())
+        Ok(Lowered::void())
     }
 }
 
@@ -137,14 +137,14 @@ impl Builtin for Time {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(0, 1)?;
         let fmt = match call.args.first() {
             Some(e) => String::from_utf8_lossy(literal(e, "time's format")?).into_owned(),
             None => "%H:%M:%S\n".to_string(),
         };
         cx.event(Action::Time(fmt), &[])?;
-        Ok(Val::void())
+        Ok(Lowered::void())
     }
 }
 
@@ -160,10 +160,10 @@ impl Builtin for Exit {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(0, 0)?;
         cx.event(Action::Exit, &[])?;
         cx.leave();
-        Ok(Val::void())
+        Ok(Lowered::void())
     }
 }

@@ -5,7 +5,7 @@
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::probes::{providers_with, ContextBuiltin, ProbeContext};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::types::{AddrSpace, Type};
 
 /// Offsets in x86_64 `struct pt_regs`.
@@ -47,8 +47,8 @@ fn unavailable(cx: &Lowerer, name: &str, what: ContextBuiltin, span: Span) -> Di
 }
 
 /// Reads one 8-byte register from the context.
-fn register(cx: &mut Lowerer, offset: u32) -> Val {
-    Val::Reg(cx.load_ctx(offset, 8, Type::U64), Type::U64)
+fn register(cx: &mut Lowerer, offset: u32) -> Lowered {
+    Lowered::Reg(cx.load_ctx(offset, 8, Type::U64), Type::U64)
 }
 
 /// The address space pointers read from registers point into, if the probe
@@ -123,7 +123,7 @@ impl Builtin for Retval {
     fn form(&self) -> Form {
         Form::Variable
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         let (ret, _) = regs(cx, "retval", ContextBuiltin::Retval, call.span)?;
         if !ret {
             return Err(unavailable(cx, "retval", ContextBuiltin::Retval, call.span)
@@ -146,7 +146,7 @@ impl Builtin for Func {
     fn form(&self) -> Form {
         Form::Variable
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         let (_, func) = regs(cx, "func", ContextBuiltin::Func, call.span)?;
         let func = func.to_string();
         Ok(cx.string_literal(func.as_bytes()))

@@ -3,7 +3,7 @@
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{Arg, ReadKind};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::types::{AddrSpace, Type};
 
 pub struct Str;
@@ -18,7 +18,7 @@ impl Builtin for Str {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(1, 2)?;
         let max = cx.options().max_strlen;
         let size = match call.args.get(1) {
@@ -40,17 +40,17 @@ impl Builtin for Str {
             None => cx.expr(&call.args[0])?,
         };
         match v {
-            Val::Mem(src, Type::Str { size: have }) => {
+            Lowered::Mem(src, Type::Str { size: have }) => {
                 let slot = cx.zeroed_slot(size);
                 let len = have.min(size - 1);
                 cx.copy_slot(slot, 0, src, 0, len);
-                Ok(Val::Mem(slot, Type::Str { size }))
+                Ok(Lowered::Mem(slot, Type::Str { size }))
             }
-            Val::Reg(r, ty) if ty.is_scalar() => {
+            Lowered::Reg(r, ty) if ty.is_scalar() => {
                 let space = address_space(&ty, cx);
                 let slot = cx.zeroed_slot(size);
                 cx.probe_read(ReadKind::Str, space, slot, 0, size, Arg::Reg(r));
-                Ok(Val::Mem(slot, Type::Str { size }))
+                Ok(Lowered::Mem(slot, Type::Str { size }))
             }
             v => Err(Diagnostic::new(
                 Code::Type,

@@ -5,7 +5,7 @@
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::{CmpOp, Label, Operand, Slot, VReg};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::types::Type;
 
@@ -30,7 +30,7 @@ fn string_arg(cx: &mut Lowerer, call: &Call, i: usize) -> Result<StrArg> {
         return Ok(StrArg::Literal(text));
     }
     match cx.expr(e)? {
-        Val::Mem(slot, Type::Str { size }) => Ok(StrArg::Buffer(slot, size)),
+        Lowered::Mem(slot, Type::Str { size }) => Ok(StrArg::Buffer(slot, size)),
         v => Err(Diagnostic::new(
             Code::Type,
             e.span,
@@ -94,7 +94,7 @@ impl Builtin for Strncmp {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(3, 3)?;
         let n = cx.const_int(&call.args[2]).map_err(|_| {
             Diagnostic::new(
@@ -132,7 +132,7 @@ impl Builtin for Strncmp {
         cx.place(differ);
         cx.mov(d, Operand::Imm(1));
         cx.place(end);
-        Ok(Val::Reg(d, Type::U64))
+        Ok(Lowered::Reg(d, Type::U64))
     }
 }
 
@@ -148,7 +148,7 @@ impl Builtin for Strcontains {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(2, 2)?;
         let hay = string_arg(cx, call, 0)?;
         let needle = string_arg(cx, call, 1)?;
@@ -215,6 +215,6 @@ impl Builtin for Strcontains {
         cx.place(found);
         cx.mov(d, Operand::Imm(1));
         cx.place(end);
-        Ok(Val::Reg(d, Type::U64))
+        Ok(Lowered::Reg(d, Type::U64))
     }
 }

@@ -5,7 +5,7 @@
 use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::ir::Operand;
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::syntax::ast::ExprKind;
 use crate::types::Type;
 
@@ -21,7 +21,7 @@ impl Builtin for Ksym {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(1, 1)?;
         let (r, ty) = cx.scalar(&call.args[0])?;
         if !matches!(ty, Type::Int { .. } | Type::Ptr { .. } | Type::KSym) {
@@ -33,7 +33,7 @@ impl Builtin for Ksym {
         }
         let d = cx.reg(Type::KSym);
         cx.mov(d, Operand::Reg(r));
-        Ok(Val::Reg(d, Type::KSym))
+        Ok(Lowered::Reg(d, Type::KSym))
     }
 }
 
@@ -49,7 +49,7 @@ impl Builtin for Kaddr {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(1, 1)?;
         let arg = &call.args[0];
         let name = match &arg.kind {
@@ -77,6 +77,6 @@ impl Builtin for Kaddr {
                 None => d.with_help("kernel symbols are listed in /proc/kallsyms"),
             });
         };
-        Ok(Val::Reg(cx.constant(addr as i64, Type::U64), Type::U64))
+        Ok(Lowered::Reg(cx.constant(addr as i64, Type::U64), Type::U64))
     }
 }

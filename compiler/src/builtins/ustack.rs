@@ -8,7 +8,7 @@ use super::{Builtin, Call, Form};
 use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::helpers::Helper;
 use crate::ir::{AluOp, Arg, Operand, Slot, VReg};
-use crate::sema::lower::{Lowerer, Val};
+use crate::sema::lower::{Lowered, Lowerer};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::types::{StackMode, Type, DEFAULT_STACK_LIMIT};
 
@@ -31,7 +31,7 @@ impl Builtin for Ustack {
     fn also_callable(&self) -> bool {
         true
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(0, 2)?;
         let (mode, limit) = stack_args(call, cx.options().stack_mode)?;
         let map = cx.stack_map();
@@ -41,7 +41,7 @@ impl Builtin for Ustack {
             Type::I64,
         );
         let slot = with_pid(cx, id);
-        Ok(Val::Mem(slot, Type::UStack { mode, limit }))
+        Ok(Lowered::Mem(slot, Type::UStack { mode, limit }))
     }
 }
 
@@ -57,7 +57,7 @@ impl Builtin for Usym {
     fn form(&self) -> Form {
         Form::Function
     }
-    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Val> {
+    fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
         call.arity(1, 1)?;
         let (r, ty) = cx.scalar(&call.args[0])?;
         if !matches!(ty, Type::Int { .. } | Type::Ptr { .. }) {
@@ -68,7 +68,7 @@ impl Builtin for Usym {
             ));
         }
         let slot = with_pid(cx, r);
-        Ok(Val::Mem(slot, Type::USym))
+        Ok(Lowered::Mem(slot, Type::USym))
     }
 }
 

@@ -4,7 +4,7 @@
 pub mod lower;
 pub mod maps;
 
-use crate::artifact::{key_fields, Artifact, MapKind, MapRole, MapSpec, ProbeSpec};
+use crate::artifact::{key_fields, Artifact, MapRole, MapSpec, MapType, ProbeSpec};
 use crate::codegen::{self, ElfProgram, ElfSubprogram, Program, RuntimeMaps};
 use crate::config::MissingProbes;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Result, Span};
@@ -300,7 +300,7 @@ fn expand_probes<'p>(
 /// A probe instance, the probe it belongs to, and its attach point's span.
 type Instance<'p> = (ProbeInstance, &'p ast::Probe, Span);
 
-type Lowered = (
+type LoweredProbes = (
     Vec<(ProbeInstance, Function)>,
     Vec<crate::artifact::EventSpec>,
 );
@@ -313,7 +313,7 @@ fn lower_all(
     table: &mut MapTable,
     options: &Options,
     kernel: &dyn KernelInfo,
-) -> std::result::Result<Lowered, Diagnostics> {
+) -> std::result::Result<LoweredProbes, Diagnostics> {
     let mut events = Vec::new();
     let mut functions = Vec::new();
     let mut errors = Diagnostics::default();
@@ -367,9 +367,9 @@ fn map_specs(table: &MapTable, options: &Options, scratch: Option<u32>) -> Resul
         specs.push(MapSpec {
             symbol: format!("m{i}_{}", sanitize(name.trim_start_matches('@'))),
             kind: if value.is_aggregation() {
-                MapKind::PerCpuHash
+                MapType::PerCpuHash
             } else {
-                MapKind::Hash
+                MapType::Hash
             },
             key_size,
             value_size: value.size(),
@@ -391,7 +391,7 @@ fn map_specs(table: &MapTable, options: &Options, scratch: Option<u32>) -> Resul
     };
     specs.push(runtime(
         "tl_output",
-        MapKind::RingBuf,
+        MapType::RingBuf,
         0,
         0,
         options.ringbuf_pages.clamp(1, 1 << 18).next_power_of_two() * 4096,
@@ -399,7 +399,7 @@ fn map_specs(table: &MapTable, options: &Options, scratch: Option<u32>) -> Resul
     ));
     specs.push(runtime(
         "tl_lost",
-        MapKind::PerCpuArray,
+        MapType::PerCpuArray,
         4,
         8,
         1,
@@ -407,7 +407,7 @@ fn map_specs(table: &MapTable, options: &Options, scratch: Option<u32>) -> Resul
     ));
     specs.push(runtime(
         "tl_start",
-        MapKind::Array,
+        MapType::Array,
         4,
         8,
         1,
@@ -416,7 +416,7 @@ fn map_specs(table: &MapTable, options: &Options, scratch: Option<u32>) -> Resul
     if table.uses_stacks {
         specs.push(runtime(
             "tl_stacks",
-            MapKind::StackTrace,
+            MapType::StackTrace,
             4,
             8 * MAX_STACK_FRAMES,
             4096,
@@ -426,7 +426,7 @@ fn map_specs(table: &MapTable, options: &Options, scratch: Option<u32>) -> Resul
     if let Some(bytes) = scratch {
         specs.push(runtime(
             "tl_scratch",
-            MapKind::PerCpuArray,
+            MapType::PerCpuArray,
             4,
             bytes.min(codegen::SCRATCH_LIMIT),
             1,

@@ -4,7 +4,7 @@
 
 use super::json_style::to_record_text;
 use super::text::key_part_text;
-use super::{divided, map_kind, nonzero_range, sorted_entries, MapKind, Message, Output};
+use super::{divided, nonzero_range, print_style, sorted_entries, Message, Output, PrintStyle};
 use serde_json::{json, Value as Json};
 use std::io::{self, Write};
 use tracelet_compiler::value::{average, stack_text, Hist, HistKind, Map, Value};
@@ -75,10 +75,10 @@ pub fn map_json(m: &Map, top: usize, div: u64) -> Option<Json> {
         return None;
     }
     let div = div.max(1);
-    let kind = match map_kind(m) {
-        MapKind::Plain => "map",
-        MapKind::Stats => "stats",
-        MapKind::Hist => "hist",
+    let kind = match print_style(m) {
+        PrintStyle::Plain => "map",
+        PrintStyle::Stats => "stats",
+        PrintStyle::Hist => "hist",
     };
     let entries = sorted_entries(m, top);
     let data = if super::is_keyed(m) {

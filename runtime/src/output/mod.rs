@@ -92,7 +92,7 @@ impl OutputFormat {
 
 /// How a map prints, by the kind of its values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum MapKind {
+enum PrintStyle {
     /// Integers, strings, tuples, stacks: one line per entry.
     Plain,
     /// `avg()` and `stats()`.
@@ -101,11 +101,11 @@ enum MapKind {
     Hist,
 }
 
-fn map_kind(m: &Map) -> MapKind {
+fn print_style(m: &Map) -> PrintStyle {
     match m.entries.first().map(|(_, v)| v) {
-        Some(Value::Avg { .. } | Value::Stats { .. }) => MapKind::Stats,
-        Some(Value::Hist(_)) => MapKind::Hist,
-        _ => MapKind::Plain,
+        Some(Value::Avg { .. } | Value::Stats { .. }) => PrintStyle::Stats,
+        Some(Value::Hist(_)) => PrintStyle::Hist,
+        _ => PrintStyle::Plain,
     }
 }
 
@@ -127,7 +127,7 @@ fn is_keyed(m: &Map) -> bool {
 /// `stats()` maps, and so does this.
 fn sorted_entries(m: &Map, top: usize) -> Vec<&(Vec<Value>, Value)> {
     let mut entries: Vec<_> = m.entries.iter().collect();
-    let raw_ties = map_kind(m) != MapKind::Plain;
+    let raw_ties = print_style(m) != PrintStyle::Plain;
     entries.sort_by(|a, b| {
         let by_value = match (a.1.sort_number(), b.1.sort_number()) {
             (Some(x), Some(y)) => x.cmp(&y),

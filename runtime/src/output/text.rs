@@ -1,6 +1,6 @@
 //! The text renderer: bpftrace v0.21's layout (`src/output.cpp` TextOutput).
 
-use super::{divided, map_kind, nonzero_range, sorted_entries, MapKind, Message, Output};
+use super::{divided, nonzero_range, print_style, sorted_entries, Message, Output, PrintStyle};
 use std::io::{self, Write};
 use tracelet_compiler::value::{average, stack_text, Bucket, Hist, HistKind, Map, Value};
 
@@ -66,7 +66,7 @@ impl<W: Write> Output for TextOutput<W> {
 /// empty line, as bpftrace does.
 pub fn map_text(m: &Map, top: usize, div: u64) -> String {
     let div = div.max(1);
-    let kind = map_kind(m);
+    let kind = print_style(m);
     let mut elems = Vec::new();
     for (key, value) in sorted_entries(m, top) {
         let key = format!("{}{}", m.name, key_text(key));
@@ -84,7 +84,7 @@ pub fn map_text(m: &Map, top: usize, div: u64) -> String {
     let stacks = matches!(m.entries.first(), Some((_, Value::Stack(_))));
     let mut text = elems.join(if stacks { "" } else { "\n" });
     text.push('\n');
-    if kind == MapKind::Stats {
+    if kind == PrintStyle::Stats {
         text.push('\n');
     }
     text

@@ -1,6 +1,6 @@
 //! Expressions: literals, builtins, operators, ternaries, casts, `++`/`--`.
 
-use super::{Lowerer, Val};
+use super::{Lowered, Lowerer};
 use crate::artifact::MapValue;
 use crate::builtins::{self, Call, Form};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
@@ -10,7 +10,7 @@ use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, UnaryOp};
 use crate::types::Type;
 
 impl Lowerer<'_> {
-    pub fn expr(&mut self, e: &Expr) -> Result<Val> {
+    pub fn expr(&mut self, e: &Expr) -> Result<Lowered> {
         match &e.kind {
             ExprKind::Int(v) => {
                 let ty = if *v > i64::MAX as u64 {
@@ -18,7 +18,7 @@ impl Lowerer<'_> {
                 } else {
                     Type::I64
                 };
-                Ok(Val::Reg(self.constant(*v as i64, ty.clone()), ty))
+                Ok(Lowered::Reg(self.constant(*v as i64, ty.clone()), ty))
             }
             ExprKind::Str(bytes) => Ok(self.string_literal(bytes)),
             ExprKind::Ident(name) => {
@@ -65,7 +65,7 @@ impl Lowerer<'_> {
                 Ok(match op {
                     UnaryOp::Neg => {
                         let zero = self.constant(0, Type::I64);
-                        Val::Reg(
+                        Lowered::Reg(
                             self.alu(AluOp::Sub, zero, Operand::Reg(r), Type::I64),
                             Type::I64,
                         )
@@ -75,12 +75,12 @@ impl Lowerer<'_> {
                             bits: 64,
                             signed: t.is_signed(),
                         };
-                        Val::Reg(self.alu(AluOp::Xor, r, Operand::Imm(-1), ty.clone()), ty)
+                        Lowered::Reg(self.alu(AluOp::Xor, r, Operand::Imm(-1), ty.clone()), ty)
                     }
                     UnaryOp::Not => {
                         let d = self.reg(Type::U64);
                         self.cmp_to(d, CmpOp::Eq, r, Operand::Imm(0));
-                        Val::Reg(d, Type::U64)
+                        Lowered::Reg(d, Type::U64)
                     }
                 })
             }
@@ -103,7 +103,7 @@ impl Lowerer<'_> {
                 let t = Type::Int { bits, signed };
                 let d = self.reg(t.clone());
                 self.extend(d, r, bits, signed);
-                Ok(Val::Reg(d, t))
+                Ok(Lowered::Reg(d, t))
             }
             ExprKind::Field { expr, field, .. } => match &expr.kind {
                 ExprKind::Ident(name) if builtins::find(name).is_some() => {
@@ -146,12 +146,12 @@ impl Lowerer<'_> {
                 for (i, v) in vals.iter().enumerate() {
                     self.store(slot, offsets[i], v, &types[i]);
                 }
-                Ok(Val::Mem(slot, ty))
+                Ok(Lowered::Mem(slot, ty))
             }
         }
     }
 
-    pub fn string_literal(&mut self, bytes: &[u8]) -> Val {
+    pub fn string_literal(&mut self, bytes: &[u8]) -> Lowered {
         let size = bytes.len() as u32 + 1;
         let slot = self.zeroed_slot(size);
         for (i, chunk) in bytes.chunks(4).enumerate() {
@@ -169,7 +169,7 @@ impl Lowerer<'_> {
                 self.store_slot(slot, off, Operand::Imm(v), 4);
             }
         }
-        Val::Mem(slot, Type::Str { size })
+        Lowered::Mem(slot, Type::Str { size })
     }
 
     pub(super) fn builtin(
@@ -223,7 +223,7 @@ impl Lowerer<'_> {
     /// A truth value: a scalar compared with zero by its users.
     pub(super) fn condition(&mut self, e: &Expr) -> Result<VReg> {
         match self.expr(e)? {
-            Val::Reg(r, t) if t.is_scalar() => Ok(r),
+            Lowered::Reg(r, t) if t.is_scalar() => Ok(r),
             v => Err(Diagnostic::new(
                 Code::Type,
                 e.span,
@@ -238,17 +238,17 @@ impl Lowerer<'_> {
         lhs: &Expr,
         rhs: &Expr,
         whole: &Expr,
-    ) -> Result<Val> {
+    ) -> Result<Lowered> {
         if matches!(op, BinaryOp::And | BinaryOp::Or) {
             return self.logical(op, lhs, rhs);
         }
         let l = self.expr(lhs)?;
         let r = self.expr(rhs)?;
         match (&l, &r) {
-            (Val::Reg(a, at), Val::Reg(b, bt)) if at.is_scalar() && bt.is_scalar() => {
+            (Lowered::Reg(a, at), Lowered::Reg(b, bt)) if at.is_scalar() && bt.is_scalar() => {
                 self.arith(op, (*a, at.clone()), (*b, bt.clone()), rhs)
             }
-            (Val::Mem(_, Type::Str { .. }), Val::Mem(_, Type::Str { .. }))
+            (Lowered::Mem(_, Type::Str { .. }), Lowered::Mem(_, Type::Str { .. }))
                 if matches!(op, BinaryOp::Eq | BinaryOp::Ne) =>
             {
                 Ok(self.string_equal(&l, &r, op == BinaryOp::Ne))
@@ -274,7 +274,7 @@ impl Lowerer<'_> {
         (a, at): (VReg, Type),
         (b, bt): (VReg, Type),
         rhs_expr: &Expr,
-    ) -> Result<Val> {
+    ) -> Result<Lowered> {
         if matches!(op, BinaryOp::Div | BinaryOp::Mod) && matches!(rhs_expr.kind, ExprKind::Int(0))
         {
             return Err(Diagnostic::new(
@@ -311,7 +311,7 @@ impl Lowerer<'_> {
             } else {
                 ty
             };
-            return Ok(Val::Reg(self.alu(aop, a, rhs, ty.clone()), ty));
+            return Ok(Lowered::Reg(self.alu(aop, a, rhs, ty.clone()), ty));
         }
         let cmp = match (op, signed) {
             (BinaryOp::Eq, _) => CmpOp::Eq,
@@ -328,10 +328,10 @@ impl Lowerer<'_> {
         };
         let d = self.reg(Type::U64);
         self.cmp_to(d, cmp, a, rhs);
-        Ok(Val::Reg(d, Type::U64))
+        Ok(Lowered::Reg(d, Type::U64))
     }
 
-    pub(super) fn logical(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Result<Val> {
+    pub(super) fn logical(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Result<Lowered> {
         let d = self.reg(Type::U64);
         let (short, end) = (self.new_label(), self.new_label());
         let short_value = if op == BinaryOp::And { 0 } else { 1 };
@@ -348,10 +348,15 @@ impl Lowerer<'_> {
         self.place(short);
         self.mov(d, Operand::Imm(short_value));
         self.place(end);
-        Ok(Val::Reg(d, Type::U64))
+        Ok(Lowered::Reg(d, Type::U64))
     }
 
-    pub(super) fn ternary(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr) -> Result<Val> {
+    pub(super) fn ternary(
+        &mut self,
+        cond: &Expr,
+        then: &Expr,
+        otherwise: &Expr,
+    ) -> Result<Lowered> {
         let c = self.condition(cond)?;
         let (else_l, end) = (self.new_label(), self.new_label());
         self.branch(CmpOp::Eq, c, Operand::Imm(0), else_l);
@@ -367,11 +372,11 @@ impl Lowerer<'_> {
                     bits: 64,
                     signed: x.is_signed() && y.is_signed(),
                 };
-                Val::Reg(self.reg(ty.clone()), ty)
+                Lowered::Reg(self.reg(ty.clone()), ty)
             }
             (Type::Str { size: x }, Type::Str { size: y }) => {
                 let size = (*x).max(*y);
-                Val::Mem(self.slot(size), Type::Str { size })
+                Lowered::Mem(self.slot(size), Type::Str { size })
             }
             (x, y) => {
                 return Err(Diagnostic::new(
@@ -390,8 +395,9 @@ impl Lowerer<'_> {
     }
 
     /// Byte-wise comparison up to the first NUL (or the shorter buffer's end).
-    pub(super) fn string_equal(&mut self, a: &Val, b: &Val, negate: bool) -> Val {
-        let (Val::Mem(sa, Type::Str { size: la }), Val::Mem(sb, Type::Str { size: lb })) = (a, b)
+    pub(super) fn string_equal(&mut self, a: &Lowered, b: &Lowered, negate: bool) -> Lowered {
+        let (Lowered::Mem(sa, Type::Str { size: la }), Lowered::Mem(sb, Type::Str { size: lb })) =
+            (a, b)
         else {
             unreachable!("checked by caller")
         };
@@ -409,10 +415,15 @@ impl Lowerer<'_> {
         self.place(differ);
         self.mov(d, Operand::Imm(if negate { 1 } else { 0 }));
         self.place(end);
-        Val::Reg(d, Type::U64)
+        Lowered::Reg(d, Type::U64)
     }
 
-    pub(super) fn inc_dec(&mut self, target: &Expr, increment: bool, prefix: bool) -> Result<Val> {
+    pub(super) fn inc_dec(
+        &mut self,
+        target: &Expr,
+        increment: bool,
+        prefix: bool,
+    ) -> Result<Lowered> {
         let delta = if increment { 1 } else { -1 };
         match &target.kind {
             ExprKind::Var(name) => {
@@ -424,7 +435,7 @@ impl Lowerer<'_> {
                 let old = self.reg(t.clone());
                 self.mov(old, Operand::Reg(r));
                 self.alu_to(r, AluOp::Add, r, Operand::Imm(delta));
-                Ok(Val::Reg(if prefix { r } else { old }, t))
+                Ok(Lowered::Reg(if prefix { r } else { old }, t))
             }
             ExprKind::Map(m) => {
                 let id = self.maps.id(&m.name, m.span);
@@ -434,8 +445,8 @@ impl Lowerer<'_> {
                 let new = self.alu(AluOp::Add, old, Operand::Imm(delta), t.clone());
                 self.maps
                     .use_value(&m.name, MapValue::Plain(storage_type(&t)), m.span)?;
-                self.map_write(id, &m.name, key, &Val::Reg(new, t.clone()))?;
-                Ok(Val::Reg(if prefix { new } else { old }, t))
+                self.map_write(id, &m.name, key, &Lowered::Reg(new, t.clone()))?;
+                Ok(Lowered::Reg(if prefix { new } else { old }, t))
             }
             _ => Err(Diagnostic::new(
                 Code::Type,

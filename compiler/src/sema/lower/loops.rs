@@ -10,7 +10,7 @@
 //! 1 to stop the loop (`break`, and `return`/`exit()`, which also set the
 //! flag so the caller leaves the probe).
 
-use super::{LoopTargets, Lowerer, Val, Var};
+use super::{LoopTargets, Lowered, Lowerer, Var};
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::helpers::Helper;
 use crate::ir::{AluOp, Arg, Builder, CmpOp, CtxSource, FuncId, Operand};
@@ -27,7 +27,7 @@ const FRAME_CAPTURES: u32 = 24;
 /// An enclosing variable a `for` body uses, and where the frame holds it.
 struct Capture {
     name: String,
-    val: Val,
+    val: Lowered,
     offset: u32,
 }
 
@@ -65,7 +65,7 @@ impl Lowerer<'_> {
         self.store_slot(frame, FRAME_FIRST, first, 8);
         for c in &captures {
             match &c.val {
-                Val::Reg(r, _) => self.store_slot(frame, c.offset, *r, 8),
+                Lowered::Reg(r, _) => self.store_slot(frame, c.offset, *r, 8),
                 v => self.store(frame, c.offset, v, v.ty()),
             }
         }
@@ -81,8 +81,8 @@ impl Lowerer<'_> {
         self.call_void(Helper::Loop, args);
         for c in &captures {
             match &c.val {
-                Val::Reg(r, _) => self.load_slot_to(*r, frame, c.offset, 8),
-                Val::Mem(s, t) => self.copy_slot(*s, 0, frame, c.offset, t.size()),
+                Lowered::Reg(r, _) => self.load_slot_to(*r, frame, c.offset, 8),
+                Lowered::Mem(s, t) => self.copy_slot(*s, 0, frame, c.offset, t.size()),
             }
         }
         let returned = self.load_slot(frame, FRAME_RETURNED, Type::U64);
@@ -133,11 +133,11 @@ impl Lowerer<'_> {
         for c in captures {
             let at = c.offset as i16;
             let val = match c.val.ty().clone() {
-                t if t.is_scalar() => Val::Reg(self.load_ptr(frame, at, 8, t.clone()), t),
+                t if t.is_scalar() => Lowered::Reg(self.load_ptr(frame, at, 8, t.clone()), t),
                 t => {
                     let s = self.slot(t.size());
                     self.copy_from_ptr(s, frame, at, t.size());
-                    Val::Mem(s, t)
+                    Lowered::Mem(s, t)
                 }
             };
             self.vars.insert(c.name.clone(), Var { val: val.clone() });
@@ -145,7 +145,7 @@ impl Lowerer<'_> {
         }
         let first = self.load_ptr(frame, FRAME_FIRST as i16, 8, Type::I64);
         let i = self.alu(AluOp::Add, first, index, Type::I64);
-        let val = Val::Reg(i, Type::I64);
+        let val = Lowered::Reg(i, Type::I64);
         self.vars.insert(var.name.clone(), Var { val });
         self.loops.push(LoopTargets {
             next: done,
@@ -161,8 +161,8 @@ impl Lowerer<'_> {
         for (c, local) in captures.iter().zip(&locals) {
             let at = c.offset as i16;
             match local {
-                Val::Reg(r, _) => self.store_ptr(frame, at, *r, 8),
-                Val::Mem(s, t) => self.copy_to_ptr(frame, at, *s, t.size()),
+                Lowered::Reg(r, _) => self.store_ptr(frame, at, *r, 8),
+                Lowered::Mem(s, t) => self.copy_to_ptr(frame, at, *s, t.size()),
             }
         }
 

@@ -1,6 +1,6 @@
 //! Map keys, reads and writes.
 
-use super::{Lowerer, Val};
+use super::{Lowered, Lowerer};
 use crate::artifact::{key_fields, MapValue};
 use crate::builtins;
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
@@ -61,7 +61,7 @@ impl Lowerer<'_> {
     }
 
     /// Reads `map[key]` (zero when absent).
-    pub(super) fn map_value(&mut self, id: MapId, map: &MapRef, key: Slot) -> Result<Val> {
+    pub(super) fn map_value(&mut self, id: MapId, map: &MapRef, key: Slot) -> Result<Lowered> {
         let ty = match self.maps.get(&map.name).and_then(|m| m.value.clone()) {
             None => Type::I64,
             Some(MapValue::Plain(t)) => t,
@@ -77,19 +77,19 @@ impl Lowerer<'_> {
     }
 
     /// A slot's content as a value: scalars are loaded into a register.
-    pub(super) fn load_val(&mut self, slot: Slot, ty: &Type) -> Val {
+    pub(super) fn load_val(&mut self, slot: Slot, ty: &Type) -> Lowered {
         if ty.is_scalar() {
             let r = self.reg(ty.clone());
             self.load_slot_to(r, slot, 0, 8);
-            Val::Reg(r, ty.clone())
+            Lowered::Reg(r, ty.clone())
         } else {
-            Val::Mem(slot, ty.clone())
+            Lowered::Mem(slot, ty.clone())
         }
     }
 
-    pub(super) fn as_scalar(&mut self, v: Val, span: Span) -> Result<(VReg, Type)> {
+    pub(super) fn as_scalar(&mut self, v: Lowered, span: Span) -> Result<(VReg, Type)> {
         match v {
-            Val::Reg(r, t) if t.is_scalar() => Ok((r, t)),
+            Lowered::Reg(r, t) if t.is_scalar() => Ok((r, t)),
             v => Err(Diagnostic::new(
                 Code::Type,
                 span,

@@ -20,29 +20,30 @@ use crate::syntax::ast::{Block, Expr, ExprKind, UnaryOp};
 use crate::types::{AddrSpace, Type};
 use std::collections::HashMap;
 
-/// A computed value: a scalar in a register, or bytes in a stack slot.
+/// A lowered expression: a scalar in a register, or bytes in a stack slot
+/// (not to be confused with [`crate::value::Value`], a decoded value in user space).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Val {
+pub enum Lowered {
     Reg(VReg, Type),
     Mem(Slot, Type),
 }
 
-impl Val {
+impl Lowered {
     pub fn ty(&self) -> &Type {
         match self {
-            Val::Reg(_, t) | Val::Mem(_, t) => t,
+            Lowered::Reg(_, t) | Lowered::Mem(_, t) => t,
         }
     }
 
-    pub fn void() -> Val {
-        Val::Reg(VReg(u32::MAX), Type::Void)
+    pub fn void() -> Lowered {
+        Lowered::Reg(VReg(u32::MAX), Type::Void)
     }
 }
 
 /// Where a scratch variable lives.
 #[derive(Clone, Debug)]
 struct Var {
-    val: Val,
+    val: Lowered,
 }
 
 /// Lowers one probe instance; shared state (maps, events) lives across probes.
@@ -199,7 +200,7 @@ impl<'a> Lowerer<'a> {
     /// A scalar (integer or pointer) value.
     pub fn scalar(&mut self, e: &Expr) -> Result<(VReg, Type)> {
         match self.expr(e)? {
-            Val::Reg(r, t) if t.is_scalar() => Ok((r, t)),
+            Lowered::Reg(r, t) if t.is_scalar() => Ok((r, t)),
             v => Err(Diagnostic::new(
                 Code::Type,
                 e.span,
@@ -209,7 +210,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Writes a record `{u64 event id; fields…}` to the output ring buffer.
-    pub fn event(&mut self, action: Action, vals: &[Val]) -> Result<()> {
+    pub fn event(&mut self, action: Action, vals: &[Lowered]) -> Result<()> {
         let mut types = vec![Type::U64];
         types.extend(vals.iter().map(|v| storage_type(v.ty())));
         let record = Type::Tuple(types.clone());
@@ -231,10 +232,10 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Stores a value into memory laid out as `ty` (its storage type).
-    pub fn store(&mut self, slot: Slot, offset: u32, v: &Val, ty: &Type) {
+    pub fn store(&mut self, slot: Slot, offset: u32, v: &Lowered, ty: &Type) {
         match v {
-            Val::Reg(r, _) => self.store_slot(slot, offset, Operand::Reg(*r), ty.size() as u8),
-            Val::Mem(src, src_ty) => match (src_ty, ty) {
+            Lowered::Reg(r, _) => self.store_slot(slot, offset, Operand::Reg(*r), ty.size() as u8),
+            Lowered::Mem(src, src_ty) => match (src_ty, ty) {
                 (Type::Tuple(from), Type::Tuple(to)) => {
                     let (fo, to_off) = (Type::field_offsets(from), Type::field_offsets(to));
                     for i in 0..from.len() {
@@ -251,15 +252,15 @@ impl<'a> Lowerer<'a> {
     }
 
     /// A field of a tuple held in a slot, as a value.
-    fn field_val(&mut self, slot: Slot, offset: u32, ty: &Type) -> Val {
+    fn field_val(&mut self, slot: Slot, offset: u32, ty: &Type) -> Lowered {
         if ty.is_scalar() {
             let r = self.reg(ty.clone());
             self.load_slot_to(r, slot, offset, 8);
-            Val::Reg(r, ty.clone())
+            Lowered::Reg(r, ty.clone())
         } else {
             let s = self.slot(ty.size());
             self.copy_slot(s, 0, slot, offset, ty.size());
-            Val::Mem(s, ty.clone())
+            Lowered::Mem(s, ty.clone())
         }
     }
 

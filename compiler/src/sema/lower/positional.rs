@@ -3,7 +3,7 @@
 //! parameter is an integer, any parameter is a string through `str($N)`, and a
 //! missing one is 0 (or "").
 
-use super::{Lowerer, Val};
+use super::{Lowered, Lowerer};
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::types::Type;
@@ -33,7 +33,7 @@ pub fn is_positional(name: &str) -> bool {
 
 impl Lowerer<'_> {
     /// The value of `$N` or `$#`, or `None` when `name` is a scratch variable.
-    pub(super) fn positional(&mut self, name: &str, span: Span) -> Option<Result<Val>> {
+    pub(super) fn positional(&mut self, name: &str, span: Span) -> Option<Result<Lowered>> {
         let n = index(name)?;
         let params = &self.options.positional;
         let value = match (name, n) {
@@ -55,7 +55,7 @@ impl Lowerer<'_> {
                 }),
             },
         };
-        Some(value.map(|v| Val::Reg(self.constant(v, Type::I64), Type::I64)))
+        Some(value.map(|v| Lowered::Reg(self.constant(v, Type::I64), Type::I64)))
     }
 
     /// The text of a positional parameter used where a string is wanted

@@ -1,6 +1,6 @@
 //! Statements: blocks, control flow, variable and map assignment.
 
-use super::{Lowerer, Val, Var};
+use super::{Lowered, Lowerer, Var};
 use crate::artifact::MapValue;
 use crate::builtins::{self, Aggregate, Call, Form};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result, Span};
@@ -98,15 +98,15 @@ impl Lowerer<'_> {
         match self.vars.get(&var.name).cloned() {
             None => {
                 let val = match &new {
-                    Val::Reg(_, t) => {
+                    Lowered::Reg(_, t) => {
                         let r = self.reg(t.clone());
-                        self.copy_into(&new, &Val::Reg(r, t.clone()));
-                        Val::Reg(r, t.clone())
+                        self.copy_into(&new, &Lowered::Reg(r, t.clone()));
+                        Lowered::Reg(r, t.clone())
                     }
-                    Val::Mem(_, t) => {
+                    Lowered::Mem(_, t) => {
                         let s = self.zeroed_slot(t.size());
                         self.store(s, 0, &new, t);
-                        Val::Mem(s, t.clone())
+                        Lowered::Mem(s, t.clone())
                     }
                 };
                 self.vars.insert(var.name.clone(), Var { val });
@@ -136,10 +136,10 @@ impl Lowerer<'_> {
     }
 
     /// Copies `from` into the variable storage `to`.
-    pub(super) fn copy_into(&mut self, from: &Val, to: &Val) {
+    pub(super) fn copy_into(&mut self, from: &Lowered, to: &Lowered) {
         match (from, to) {
-            (Val::Reg(src, _), Val::Reg(dst, _)) => self.mov(*dst, Operand::Reg(*src)),
-            (_, Val::Mem(slot, ty)) => {
+            (Lowered::Reg(src, _), Lowered::Reg(dst, _)) => self.mov(*dst, Operand::Reg(*src)),
+            (_, Lowered::Mem(slot, ty)) => {
                 self.zero_slot(*slot);
                 self.store(*slot, 0, from, ty)
             }
@@ -149,7 +149,7 @@ impl Lowerer<'_> {
 
     pub(super) fn var_scalar(&mut self, var: &Ident) -> Result<(VReg, Type)> {
         match self.var(var)? {
-            Val::Reg(r, t) => Ok((r, t)),
+            Lowered::Reg(r, t) => Ok((r, t)),
             v => Err(Diagnostic::new(
                 Code::Type,
                 var.span,
@@ -158,7 +158,7 @@ impl Lowerer<'_> {
         }
     }
 
-    pub(super) fn var(&self, var: &Ident) -> Result<Val> {
+    pub(super) fn var(&self, var: &Ident) -> Result<Lowered> {
         self.vars
             .get(&var.name)
             .map(|v| v.val.clone())
@@ -227,7 +227,13 @@ impl Lowerer<'_> {
         self.map_write(id, &map.name, key, &new)
     }
 
-    pub(super) fn map_write(&mut self, id: MapId, name: &str, key: Slot, v: &Val) -> Result<()> {
+    pub(super) fn map_write(
+        &mut self,
+        id: MapId,
+        name: &str,
+        key: Slot,
+        v: &Lowered,
+    ) -> Result<()> {
         let Some(MapValue::Plain(ty)) = self.maps.get(name).and_then(|m| m.value.clone()) else {
             unreachable!("value recorded before writing")
         };
