@@ -9,7 +9,7 @@ use clap::Parser;
 use cli::{options_from_env, read_source, Cli, Format, Stage};
 use diagnostics::{report, report_plain};
 use std::process::ExitCode;
-use tracelet_compiler::{compile_stages, Code, Diagnostic, Diagnostics};
+use tracelet_compiler::{compile_stages, Code, Diagnostic, Diagnostics, KernelInfo};
 use tracelet_runtime::kernel::LiveKernel;
 use tracelet_runtime::output::OutputFormat;
 use tracelet_runtime::RunOptions;
@@ -50,17 +50,7 @@ fn run(cli: Cli) -> Result<(), ()> {
     if cli.dump.is_none() {
         tracelet_runtime::kernel::require_root().map_err(|msg| report_plain(&msg, None))?;
     }
-    let kernel: Box<dyn tracelet_compiler::KernelInfo> = match LiveKernel::new() {
-        Ok(k) => Box::new(k),
-        Err(e) if cli.dump.is_some() => {
-            eprintln!("warning: no tracefs ({e}); tracepoints are unknown");
-            Box::new(tracelet_compiler::kernel_info::fixture::Fixture::new())
-        }
-        Err(e) => {
-            report_plain(&format!("cannot read tracefs: {e}"), None);
-            return Err(());
-        }
-    };
+    let kernel = kernel_info(&cli, &src.text)?;
     // -o: opened (truncated) before compiling, as bpftrace does.
     let output = match &cli.output {
         Some(path) if cli.dump.is_none() && !cli.dry_run => {
@@ -126,6 +116,40 @@ fn run(cli: Cli) -> Result<(), ()> {
         output,
     };
     tracelet_runtime::run(&compiled.artifact, run_options).map_err(runtime_fail)
+}
+
+/// The kernel to compile against: the live one. `-d` of a program that names
+/// no tracepoint still works when tracefs cannot be read (nothing it prints
+/// comes from there); otherwise unreadable tracefs is an error.
+fn kernel_info(cli: &Cli, text: &str) -> Result<Box<dyn KernelInfo>, ()> {
+    match LiveKernel::new() {
+        Ok(kernel) => Ok(Box::new(kernel)),
+        Err(e) if cli.dump.is_some() && !names_tracepoint(text) => {
+            Ok(Box::new(LiveKernel::without_tracefs(&e)))
+        }
+        Err(e) => {
+            report_plain(&format!("cannot read tracepoint formats: {e}"), None);
+            Err(())
+        }
+    }
+}
+
+/// Whether a program has an attach point of the tracepoint provider. A
+/// program that does not parse names none: compiling it reports why.
+fn names_tracepoint(text: &str) -> bool {
+    use tracelet_compiler::probes::PROVIDERS;
+    let Some(tracepoint) = PROVIDERS.iter().find(|p| p.names()[0] == "tracepoint") else {
+        return false;
+    };
+    let Ok(program) = tracelet_compiler::syntax::parse(text) else {
+        return false;
+    };
+    program
+        .probes
+        .iter()
+        .flat_map(|probe| &probe.attach_points)
+        .filter_map(|ap| ap.text.split(':').next())
+        .any(|provider| tracepoint.names().contains(&provider))
 }
 
 /// For -d and --dry-run with -c: the command must exist, but is not started.
