@@ -23,7 +23,10 @@ pub fn list_probes(cli: &Cli) -> Result<(), ()> {
         };
     };
     let kernel = LiveKernel::new().map_err(|e| no_tracefs(e.to_string()))?;
-    let events = kernel.root().join("events");
+    let events = kernel
+        .root()
+        .map_err(|e| no_tracefs(e.into()))?
+        .join("events");
     std::fs::read_dir(&events).map_err(|e| no_tracefs(format!("{}: {e}", events.display())))?;
     let (src, lines) = if is_program {
         let src = read_source(cli)?;

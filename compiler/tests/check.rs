@@ -14,7 +14,9 @@ fn compile(
 }
 
 /// Every diagnostic class the compiler reports.
-const CODES: &[&str] = &["syntax", "name", "type", "probe", "format", "codegen"];
+const CODES: &[&str] = &[
+    "syntax", "name", "type", "probe", "missing", "format", "codegen", "config",
+];
 
 fn compile_with(src: &str, options: &Options) -> Result<(), Diagnostic> {
     compile(src, &Fixture::new(), options).map(|_| ())
@@ -594,14 +596,14 @@ fn uprobe_errors() {
     );
     expect(
         d,
-        "probe",
+        "missing",
         Some("did you mean `uprobe:/tmp/target:target`?"),
     );
     let d = check_err!(
         "uprobe:libc:getpdi { @ = count(); }",
         "function `getpdi` not found in libc"
     );
-    expect(d, "probe", Some("did you mean `uprobe:libc:getpid`?"));
+    expect(d, "missing", Some("did you mean `uprobe:libc:getpid`?"));
     let d = check_err!(
         "uprobe:/tmp/nope:target { @ = count(); }",
         "cannot find the binary `/tmp/nope` of uprobe"

@@ -1,6 +1,9 @@
 //! What the compiler needs to know about the machine, asked through one trait.
-//! The runtime implements it for the live kernel; tests use [`fixture::Fixture`].
+//! The runtime implements it for the live kernel; tests use `fixture::Fixture`,
+//! which exists only in test builds (this crate's unit tests, or dependents
+//! enabling the `fixture` feature from their dev-dependencies).
 
+#[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
 pub mod tracepoint_format;
 

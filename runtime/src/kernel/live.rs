@@ -12,7 +12,8 @@ use super::tracefs::tracefs_root;
 /// The running kernel, as seen through tracefs.
 #[derive(Debug)]
 pub struct LiveKernel {
-    root: PathBuf,
+    /// The tracefs directory, or why it cannot be read.
+    root: Result<PathBuf, String>,
     tracepoints: OnceLock<Vec<(String, String)>>,
 }
 
@@ -25,19 +26,33 @@ impl LiveKernel {
     /// A kernel whose tracefs is the directory `root` (holding `events/`).
     pub fn at(root: PathBuf) -> Self {
         LiveKernel {
-            root,
+            root: Ok(root),
             tracepoints: OnceLock::new(),
         }
     }
 
-    /// The tracefs directory this kernel is read from.
-    pub fn root(&self) -> &std::path::Path {
-        &self.root
+    /// The live kernel when tracefs cannot be read (`reason`, e.g. what
+    /// [`tracefs_root`] said): it knows no tracepoints, and asking for a
+    /// tracepoint's format is an error that says why. Everything that does
+    /// not come from tracefs (binaries, kernel symbols, CPUs) is still live.
+    pub fn without_tracefs(reason: &io::Error) -> Self {
+        LiveKernel {
+            root: Err(reason.to_string()),
+            tracepoints: OnceLock::new(),
+        }
+    }
+
+    /// The tracefs directory this kernel is read from, or why there is none.
+    pub fn root(&self) -> Result<&std::path::Path, &str> {
+        self.root.as_deref().map_err(String::as_str)
     }
 
     fn list(&self) -> Vec<(String, String)> {
         let mut all = Vec::new();
-        let Ok(categories) = std::fs::read_dir(self.root.join("events")) else {
+        let Ok(root) = &self.root else {
+            return all;
+        };
+        let Ok(categories) = std::fs::read_dir(root.join("events")) else {
             return all;
         };
         for category in categories.flatten().filter(is_dir) {
@@ -84,8 +99,11 @@ impl KernelInfo for LiveKernel {
         if !is_plain_name(category) || !is_plain_name(event) {
             return Err(format!("tracepoint {category}:{event} not found"));
         }
-        let path = self
+        let root = self
             .root
+            .as_ref()
+            .map_err(|reason| format!("cannot read tracepoint formats: {reason}"))?;
+        let path = root
             .join("events")
             .join(category)
             .join(event)
@@ -276,6 +294,34 @@ mod tests {
         );
         assert!(kernel.tracepoint_format("..", "sched").is_err());
         std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn without_tracefs_knows_no_tracepoints_and_says_why() {
+        let reason = io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "cannot read /sys/kernel/tracing: Permission denied",
+        );
+        let kernel = LiveKernel::without_tracefs(&reason);
+        assert_eq!(
+            kernel.root(),
+            Err("cannot read /sys/kernel/tracing: Permission denied")
+        );
+        assert!(kernel.tracepoints().is_empty());
+        assert_eq!(
+            kernel
+                .tracepoint_format("sched", "sched_switch")
+                .unwrap_err(),
+            "cannot read tracepoint formats: cannot read /sys/kernel/tracing: Permission denied"
+        );
+        // What does not come from tracefs is still the live machine's.
+        let exe = std::env::current_exe().unwrap();
+        let exe = exe.to_str().unwrap();
+        assert_eq!(kernel.resolve_binary(exe).unwrap(), exe);
+        assert_eq!(
+            kernel.possible_cpus(),
+            LiveKernel::at("/".into()).possible_cpus()
+        );
     }
 
     #[test]

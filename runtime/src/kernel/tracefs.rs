@@ -41,6 +41,15 @@ fn locate() -> io::Result<PathBuf> {
             format!("tracefs is not available: {TRACEFS} does not exist (is sysfs mounted? is the kernel built with CONFIG_FTRACE?)"),
         ));
     }
+    if let Err(e) = std::fs::read_dir(dir) {
+        if e.kind() == io::ErrorKind::PermissionDenied {
+            // Mounted or not, only root may look (tracefs is mode 0700).
+            return Err(io::Error::new(
+                e.kind(),
+                format!("{TRACEFS} is readable only by root (permission denied)"),
+            ));
+        }
+    }
     match mount_tracefs(dir) {
         // Someone else may have mounted it meanwhile (EBUSY): look again.
         Err(e) if !has_events(dir) => Err(io::Error::new(
