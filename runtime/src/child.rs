@@ -393,9 +393,11 @@ mod tests {
         assert!(resolve("/etc/passwd", None).is_err());
     }
 
+    /// Whether `pid` exists and is neither a zombie nor dead.
     fn alive(pid: u32) -> bool {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .is_ok_and(|s| !s.contains(") Z ") && !s.contains(") X "))
+        procfs::process::Process::new(pid as i32)
+            .and_then(|p| p.stat())
+            .is_ok_and(|stat| !matches!(stat.state, 'Z' | 'X'))
     }
 
     #[test]

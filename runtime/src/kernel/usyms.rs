@@ -22,25 +22,33 @@ pub struct Mapping {
     pub path: String,
 }
 
-/// Parses `/proc/PID/maps` text, keeping executable mappings of files.
-pub fn parse_maps(text: &str) -> Vec<Mapping> {
-    text.lines()
-        .filter_map(|line| {
-            let mut fields = line.split_ascii_whitespace();
-            let range = fields.next()?;
-            let perms = fields.next()?;
-            let offset = fields.next()?;
-            let _dev = fields.next()?;
-            let _inode = fields.next()?;
-            let path = fields.collect::<Vec<_>>().join(" ");
-            if !perms.contains('x') || !path.starts_with('/') || path.ends_with(" (deleted)") {
+/// The executable mappings of `pid` that files back (none when the process
+/// is gone).
+fn read_maps(pid: u32) -> Vec<Mapping> {
+    i32::try_from(pid)
+        .ok()
+        .and_then(|pid| procfs::process::Process::new(pid).ok()?.maps().ok())
+        .map(executable_files)
+        .unwrap_or_default()
+}
+
+/// The executable mappings of files (that still exist) among `maps`.
+fn executable_files(maps: procfs::process::MemoryMaps) -> Vec<Mapping> {
+    use procfs::process::{MMPermissions, MMapPath};
+    maps.into_iter()
+        .filter(|m| m.perms.contains(MMPermissions::EXECUTE))
+        .filter_map(|m| {
+            let MMapPath::Path(path) = m.pathname else {
+                return None;
+            };
+            let path = path.into_os_string().into_string().ok()?;
+            if !path.starts_with('/') || path.ends_with(" (deleted)") {
                 return None;
             }
-            let (start, end) = range.split_once('-')?;
             Some(Mapping {
-                start: u64::from_str_radix(start, 16).ok()?,
-                end: u64::from_str_radix(end, 16).ok()?,
-                offset: u64::from_str_radix(offset, 16).ok()?,
+                start: m.address.0,
+                end: m.address.1,
+                offset: m.offset,
                 path,
             })
         })
@@ -182,10 +190,7 @@ impl UserSymbols {
         let mut procs = self.procs.lock().unwrap_or_else(|e| e.into_inner());
         procs
             .entry(pid)
-            .or_insert_with(|| {
-                let text = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
-                Arc::new(parse_maps(&text))
-            })
+            .or_insert_with(|| Arc::new(read_maps(pid)))
             .clone()
     }
 
@@ -234,13 +239,21 @@ impl UserSymbols {
 mod tests {
     use super::*;
 
+    /// Parses `/proc/PID/maps` text, keeping executable mappings of files.
+    fn parse_maps(text: &str) -> Vec<Mapping> {
+        use procfs::FromRead;
+        executable_files(procfs::process::MemoryMaps::from_read(text.as_bytes()).unwrap())
+    }
+
     #[test]
     fn parses_executable_file_mappings() {
+        // As the kernel writes it: the path padded to a column, and a space
+        // after the inode of a mapping without one.
         let text = "\
 55d0c8a00000-55d0c8a01000 r--p 00000000 08:01 1234 /tmp/x/bin
-55d0c8a01000-55d0c8a02000 r-xp 00001000 08:01 1234 /tmp/x/bin
+55d0c8a01000-55d0c8a02000 r-xp 00001000 08:01 1234                       /tmp/x/bin
 7ffd1c3f0000-7ffd1c3f2000 r-xp 00000000 00:00 0 [vdso]
-7f0000000000-7f0000001000 r-xp 00000000 00:00 0
+7f0000000000-7f0000001000 r-xp 00000000 00:00 0\x20
 7f0000002000-7f0000003000 r-xp 00002000 08:01 99 /tmp/a b.so
 7f0000004000-7f0000005000 r-xp 00000000 08:01 98 /tmp/gone (deleted)
 ";
