@@ -94,7 +94,7 @@ fn dump_ast(cli: &Cli) -> Result<(), ()> {
 /// `-d ir|bpf`: compiled against the live kernel.
 fn dump_stage(cli: &Cli, stage: Stage) -> Result<(), ()> {
     let (src, mut options) = program(cli)?;
-    let kernel = kernel_info(cli, &src.text)?;
+    let kernel = kernel_info(cli)?;
     check_command_only(cli, &mut options)?;
     let compiled = compile(&src, kernel.as_ref(), &options)?;
     print_stdout(&dump::stage(&compiled, stage));
@@ -105,7 +105,7 @@ fn dump_stage(cli: &Cli, stage: Stage) -> Result<(), ()> {
 fn dry_run(cli: &Cli) -> Result<(), ()> {
     let (src, mut options) = program(cli)?;
     require_root()?;
-    let kernel = kernel_info(cli, &src.text)?;
+    let kernel = kernel_info(cli)?;
     check_command_only(cli, &mut options)?;
     let compiled = compile(&src, kernel.as_ref(), &options)?;
     tracelet_runtime::dry_run(&compiled.artifact).map_err(|e| report_runtime(&src, &compiled, &e))
@@ -115,7 +115,7 @@ fn dry_run(cli: &Cli) -> Result<(), ()> {
 fn run(cli: &Cli) -> Result<(), ()> {
     let (src, mut options) = program(cli)?;
     require_root()?;
-    let kernel = kernel_info(cli, &src.text)?;
+    let kernel = kernel_info(cli)?;
     let output = open_output(cli)?;
     let child = spawn_command(cli, &mut options)?;
     let compiled = compile(&src, kernel.as_ref(), &options)?;
@@ -138,37 +138,18 @@ fn require_root() -> Result<(), ()> {
     tracelet_runtime::kernel::require_root().map_err(|msg| report_plain(&msg, None))
 }
 
-/// The kernel to compile against: the live one. `-d` of a program that names
-/// no tracepoint still works when tracefs cannot be read (nothing it prints
-/// comes from there); otherwise unreadable tracefs is an error.
-fn kernel_info(cli: &Cli, text: &str) -> Result<Box<dyn KernelInfo>, ()> {
+/// The kernel to compile against: the live one. For `-d`, unreadable tracefs
+/// is an error only where a program needs a tracepoint format (its
+/// diagnostic then says why); otherwise it is an error at once.
+fn kernel_info(cli: &Cli) -> Result<Box<dyn KernelInfo>, ()> {
     match LiveKernel::new() {
         Ok(kernel) => Ok(Box::new(kernel)),
-        Err(e) if cli.dump.is_some() && !names_tracepoint(text) => {
-            Ok(Box::new(LiveKernel::without_tracefs(&e)))
-        }
+        Err(e) if cli.dump.is_some() => Ok(Box::new(LiveKernel::without_tracefs(&e))),
         Err(e) => {
             report_plain(&format!("cannot read tracepoint formats: {e}"), None);
             Err(())
         }
     }
-}
-
-/// Whether a program has an attach point of the tracepoint provider. A
-/// program that does not parse names none: compiling it reports why.
-fn names_tracepoint(text: &str) -> bool {
-    let Ok(tracepoint) = tracelet_compiler::probes::lookup("tracepoint", Default::default()) else {
-        return false;
-    };
-    let Ok(program) = tracelet_compiler::syntax::parse(text) else {
-        return false;
-    };
-    program
-        .probes
-        .iter()
-        .flat_map(|probe| &probe.attach_points)
-        .filter_map(|ap| ap.text.split(':').next())
-        .any(|provider| tracepoint.names().contains(&provider))
 }
 
 fn compile(src: &Source, kernel: &dyn KernelInfo, options: &Options) -> Result<Compiled, ()> {

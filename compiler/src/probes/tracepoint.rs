@@ -41,13 +41,23 @@ impl Provider for Tracepoint {
                 USAGE,
             ));
         };
-        if !category.contains('*') && !event.contains('*') {
-            // A plain name needs no listing unless it turns out not to exist.
-            if let Ok(format) = kernel.tracepoint_format(category, event) {
-                return Ok(vec![instance(category, event, format)]);
-            }
+        let plain = (!category.contains('*') && !event.contains('*'))
+            .then(|| kernel.tracepoint_format(category, event));
+        // A plain name needs no listing unless it turns out not to exist.
+        if let Some(Ok(format)) = plain {
+            return Ok(vec![instance(category, event, format)]);
         }
         let all = kernel.tracepoints();
+        if all.is_empty() {
+            // No tracepoint is known at all: why formats are unreadable says more.
+            let why = match plain {
+                Some(Err(why)) => Some(why),
+                _ => kernel.tracepoint_format(category, event).err(),
+            };
+            if let Some(why) = why {
+                return Err(Diagnostic::new(Code::Kernel, ap.span, why));
+            }
+        }
         let (category_pattern, event_pattern) = (Wildcard::new(category), Wildcard::new(event));
         let matches: Vec<&(String, String)> = all
             .iter()
