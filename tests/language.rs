@@ -357,3 +357,14 @@ fn for_range_break_continue_and_return() {
     );
     assert_eq!(out, "1 3 4 2/1 3/1 3/2 ");
 }
+
+#[test]
+fn integer_literal_forms_and_durations() {
+    require_bpf!();
+    assert_eq!(
+        out_of(
+            r#"BEGIN { printf("%d %d %d %d %d %d %d\n", 1_000, 0x1f, 0b101, 0755, 2e3, 123UL, 0); printf("%d %d %d %d %lld %lld %lld\n", 5ns, 7us, 100ms, 1s, 1m, 1h, 1d); exit(); }"#
+        ),
+        "1000 31 5 493 2000 123 0\n5 7000 100000000 1000000000 60000000000 3600000000000 86400000000000"
+    );
+}

@@ -345,3 +345,13 @@ fn exit_codes() {
     common::run_q("BEGIN { exit(); }").assert_code(0);
     common::run_q("BEGIN { exit(; }").assert_code(1);
 }
+
+#[test]
+fn interval_period_as_duration_or_nanoseconds() {
+    require_bpf!();
+    for probe in ["interval:30ms", "i:30000000", "interval:ms:3e1"] {
+        let out = common::run_q(&format!("{probe} {{ @i++; if (@i == 3) {{ exit(); }} }}"));
+        out.assert_ok();
+        assert_eq!(out.stdout.trim(), "@i: 3", "{probe}: {out}");
+    }
+}

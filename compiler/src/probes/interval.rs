@@ -13,7 +13,7 @@ impl Provider for Interval {
         &["interval", "i"]
     }
     fn doc(&self) -> &'static str {
-        "interval:s:1 { time(\"%H:%M:%S\\n\"); }: fires on one CPU at a fixed rate (s, ms, us, hz)"
+        "interval:s:1 { time(\"%H:%M:%S\\n\"); }: fires on one CPU at a fixed rate (s, ms, us, hz; or `interval:500ms`)"
     }
     fn list(&self, query: &ListQuery, _: &dyn KernelInfo) -> Result<Vec<String>> {
         list_rates("interval", query)
@@ -24,7 +24,7 @@ impl Provider for Interval {
         ap: &AttachPoint,
         _: &dyn KernelInfo,
     ) -> Result<Vec<ProbeInstance>> {
-        let r = rate(parts, ap, "interval:s|ms|us|hz:N")?;
+        let r = rate(parts, ap, "interval:s|ms|us|hz:N` or `interval:DURATION")?;
         let sample = match r {
             Rate::PeriodNs(ns) => Sample::Period(ns),
             Rate::Hz(hz) => Sample::Period(1_000_000_000 / hz),

@@ -15,6 +15,7 @@ use crate::artifact::AttachPlan;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result, Span};
 use crate::kernel_info::{KernelInfo, TracepointFormat};
 use crate::syntax::ast::AttachPoint;
+use crate::syntax::literal;
 use crate::types::AddrSpace;
 pub use list::ListQuery;
 pub use wildcard::Wildcard;
@@ -162,21 +163,26 @@ pub(crate) fn bad_attach(ap: &AttachPoint, message: impl Into<String>, usage: &s
     Diagnostic::new(Code::Probe, ap.span, message).with_help(format!("expected `{usage}`"))
 }
 
-/// Parses `unit:N` of interval and profile probes into nanoseconds or a frequency.
+/// Parses `unit:N` or `N` (nanoseconds, or a duration such as `500ms`) of
+/// interval and profile probes into nanoseconds or a frequency.
 pub(crate) fn rate(parts: &[&str], ap: &AttachPoint, usage: &str) -> Result<Rate> {
-    let [unit, count] = parts else {
-        return Err(bad_attach(
-            ap,
-            format!("`{}` has the wrong number of parts", ap.text),
-            usage,
-        ));
+    let (unit, count) = match parts {
+        [count] => ("ns", *count),
+        [unit, count] => (*unit, *count),
+        _ => {
+            return Err(bad_attach(
+                ap,
+                format!("`{}` has the wrong number of parts", ap.text),
+                usage,
+            ))
+        }
     };
-    let n: u64 = count
-        .parse()
+    let n = literal::parse_uint(count)
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| bad_attach(ap, format!("`{count}` is not a positive integer"), usage))?;
-    let ns_per = match *unit {
+    let ns_per = match unit {
+        "ns" if parts.len() == 1 => 1,
         "s" => 1_000_000_000,
         "ms" => 1_000_000,
         "us" => 1_000,
@@ -203,7 +209,7 @@ pub(crate) fn list_rates(provider: &str, query: &ListQuery) -> Result<Vec<String
     let unit = match query.args {
         [unit] if unit.contains('*') => *unit,
         [unit, count] => {
-            if !count.parse::<u64>().is_ok_and(|n| n > 0) {
+            if !literal::parse_uint(count).is_ok_and(|n| n > 0) {
                 return Err(Diagnostic::new(
                     Code::Probe,
                     query.span,

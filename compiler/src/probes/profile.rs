@@ -24,7 +24,7 @@ impl Provider for Profile {
         ap: &AttachPoint,
         _: &dyn KernelInfo,
     ) -> Result<Vec<ProbeInstance>> {
-        let sample = match rate(parts, ap, "profile:hz|s|ms|us:N")? {
+        let sample = match rate(parts, ap, "profile:hz|s|ms|us:N` or `profile:DURATION")? {
             Rate::PeriodNs(ns) => Sample::Period(ns),
             Rate::Hz(hz) => Sample::Frequency(hz),
         };

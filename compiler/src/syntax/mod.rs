@@ -1,6 +1,7 @@
 //! Text → AST. pest types never leave this module.
 
 pub mod ast;
+pub mod literal;
 mod parser;
 pub mod visit;
 

@@ -7,6 +7,7 @@ use pest::Parser as _;
 use pest_derive::Parser;
 
 use super::ast::*;
+use super::literal;
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
 
 #[derive(Parser)]
@@ -493,23 +494,12 @@ fn ident(pair: &Pair<'_, Rule>) -> Ident {
 
 /// Decodes decimal, `0x` hex and `0` octal literals with `_` separators.
 fn int_value(text: &str, span: Span) -> Result<u64> {
-    let digits: String = text.chars().filter(|&c| c != '_').collect();
-    let (radix, body) = if let Some(hex) = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
-        (16, hex)
-    } else if let Some(oct) = digits.strip_prefix('0').filter(|rest| !rest.is_empty()) {
-        (8, oct)
-    } else {
-        (10, digits.as_str())
-    };
-    u64::from_str_radix(body, radix).map_err(|e| match e.kind() {
-        std::num::IntErrorKind::InvalidDigit => error(span, "invalid digit in octal literal"),
-        _ => error(
-            span,
-            "integer literal out of range (max 0xffffffffffffffff)",
-        ),
+    literal::parse_uint(text).map_err(|e| {
+        let d = error(span, e.to_string());
+        match e {
+            literal::LiteralError::Invalid(_) => d.with_help(literal::SUFFIX_HELP),
+            literal::LiteralError::Overflow => d,
+        }
     })
 }
 

@@ -6,6 +6,7 @@
 use super::{Lowered, Lowerer};
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::syntax::ast::{Expr, ExprKind};
+use crate::syntax::literal;
 use crate::types::Type;
 
 /// `Some(n)` for `$n`, `Some(0)` for `$#`; `None` for a scratch variable.
@@ -19,10 +20,13 @@ fn index(name: &str) -> Option<usize> {
         .then(|| rest.parse().ok())?
 }
 
+/// A parameter read as an integer literal (`-5`, `0x10`, `100ms` …).
 fn number(text: &str) -> Option<i64> {
-    match text.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16).ok().map(|v| v as i64),
-        None => text.parse().ok(),
+    match text.strip_prefix('-') {
+        Some(abs) => literal::parse_uint(abs)
+            .ok()
+            .and_then(|v| 0i64.checked_sub_unsigned(v)),
+        None => literal::parse_uint(text).ok().map(|v| v as i64),
     }
 }
 
