@@ -30,7 +30,7 @@ fn render(src: &Source, d: &Diagnostic, severity: Severity) {
     if d.span != Span::default() || !src.text.is_empty() {
         m = m.with_label(label(src, d.span, d.label.clone().unwrap_or("here".into())));
         for other in &d.related {
-            m = m.with_label(label(src, other.span, other.label.clone()));
+            m = m.and_label(label(src, other.span, other.label.clone()));
         }
     }
     let report = Report::new(m).with_source_code(NamedSource::new(&src.name, src.text.clone()));

@@ -368,3 +368,13 @@ fn integer_literal_forms_and_durations() {
         "1000 31 5 493 2000 123 0\n5 7000 100000000 1000000000 60000000000 3600000000000 86400000000000"
     );
 }
+
+#[test]
+fn declared_maps_have_their_kind_and_size_in_the_kernel() {
+    require_bpf!();
+    // hash(1) holds one key; lruhash(1) evicts and keeps the newest.
+    assert_eq!(
+        out_of("let @h = hash(1); let @l = lruhash(1); let @c = percpulruhash(1); BEGIN { @h[1] = 1; @h[2] = 2; @l[1] = 1; @l[2] = 2; @c[1] = count(); @c[2] = count(); exit(); }"),
+        "@c[2]: 1\n@h[1]: 1\n@l[2]: 2"
+    );
+}

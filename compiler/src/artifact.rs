@@ -99,6 +99,9 @@ pub enum MapType {
     PerCpuArray,
     RingBuf,
     StackTrace,
+    /// A hash evicting about the least recently used entry when full.
+    LruHash,
+    LruPerCpuHash,
 }
 
 impl MapType {
@@ -110,8 +113,18 @@ impl MapType {
             MapType::PerCpuHash => 5,
             MapType::PerCpuArray => 6,
             MapType::StackTrace => 7,
+            MapType::LruHash => 9,
+            MapType::LruPerCpuHash => 10,
             MapType::RingBuf => 27,
         }
+    }
+
+    /// One value per CPU, merged in user space.
+    pub fn is_per_cpu(self) -> bool {
+        matches!(
+            self,
+            MapType::PerCpuHash | MapType::PerCpuArray | MapType::LruPerCpuHash
+        )
     }
 }
 

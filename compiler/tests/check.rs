@@ -882,3 +882,59 @@ fn loops() {
         None,
     );
 }
+
+#[test]
+fn map_declarations() {
+    use tracelet_compiler::artifact::MapType;
+    let kinds = |src: &str| -> Vec<(MapType, u32)> {
+        let c = compile(src, &Fixture::new(), &Options::default()).expect(src);
+        c.artifact
+            .maps
+            .iter()
+            .filter(|m| m.script_name().is_some())
+            .map(|m| (m.kind, m.max_entries))
+            .collect()
+    };
+    assert_eq!(
+        kinds("let @a = lruhash(2); BEGIN { @a[1] = 1; }"),
+        [(MapType::LruHash, 2)]
+    );
+    assert_eq!(
+        kinds("let @a = percpulruhash(7) BEGIN { @a[1] = count(); }"),
+        [(MapType::LruPerCpuHash, 7)]
+    );
+    assert_eq!(
+        kinds("let @a = percpuhash(3); let @b = hash(4); BEGIN { @a = sum(1); @b = 1; }"),
+        [(MapType::PerCpuHash, 3), (MapType::Hash, 4)]
+    );
+    let c = compile(
+        "let @a = hash(1); BEGIN { }",
+        &Fixture::new(),
+        &Options::default(),
+    )
+    .expect("an unused declaration is a warning");
+    assert_eq!(c.warnings[0].message, "unused map: @a");
+
+    let d = check_err!(
+        "let @a = tree(1); BEGIN { @a = 1; }",
+        "invalid bpf map type: tree"
+    );
+    expect(d, "type", Some("hash, lruhash, percpuhash, percpulruhash"));
+    let d = check_err!(
+        "let @a = hash(1); BEGIN { @a = count(); }",
+        "incompatible map types for @a. Type from declaration: hash. Type from value/key type: percpuhash"
+    );
+    expect(d, "type", Some("percpuhash or percpulruhash"));
+    let d = check_err!("let @a = hash(0); BEGIN { @a = 1; }", "max entries must be");
+    expect(d, "type", None);
+    let d = check_err!(
+        "let @a = hash(1); let @a = lruhash(2); BEGIN { @a = 1; }",
+        "@a is declared twice"
+    );
+    assert_eq!(d.related.len(), 1);
+    let d = check_err!(
+        "BEGIN { } let @a = hash(1); config = { max_map_keys = 2 }",
+        "the config block must come first"
+    );
+    expect(d, "syntax", Some("move `config"));
+}

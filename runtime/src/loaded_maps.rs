@@ -118,6 +118,8 @@ fn map_data<'a>(bpf: &'a Ebpf, symbol: &str) -> Option<&'a MapData> {
     match bpf.map(symbol)? {
         Map::HashMap(d)
         | Map::PerCpuHashMap(d)
+        | Map::LruHashMap(d)
+        | Map::PerCpuLruHashMap(d)
         | Map::Array(d)
         | Map::PerCpuArray(d)
         | Map::StackTraceMap(d) => Some(d),

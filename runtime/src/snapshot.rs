@@ -4,7 +4,7 @@
 use crate::bpf_map::RawMap;
 use std::collections::BTreeMap;
 use std::io;
-use tracelet_compiler::artifact::{key_fields, MapSpec, MapType, MapValue};
+use tracelet_compiler::artifact::{key_fields, MapSpec, MapValue};
 use tracelet_compiler::builtins::{aggregates, hist, lhist};
 use tracelet_compiler::types::{read_uint, DecodeContext, Type};
 use tracelet_compiler::value::{Map, Value};
@@ -31,7 +31,7 @@ impl<'a> ScriptMap<'a> {
     }
 
     fn per_cpu(&self) -> bool {
-        self.spec.kind == MapType::PerCpuHash
+        self.spec.kind.is_per_cpu()
     }
 
     /// Bytes one lookup returns.

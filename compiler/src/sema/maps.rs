@@ -1,8 +1,9 @@
 //! Script maps: their key and value types, fixed by every use across all probes.
 
-use crate::artifact::MapValue;
+use crate::artifact::{MapType, MapValue};
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::ir::MapId;
+use crate::syntax::ast::MapDecl;
 use crate::types::Type;
 use std::collections::BTreeMap;
 
@@ -114,6 +115,107 @@ impl MapTable {
             .with_secondary(info.span, "first assigned here")),
         }
     }
+}
+
+/// The map kinds a declaration `let @m = KIND(N)` may name.
+const DECLARABLE: &[(&str, MapType)] = &[
+    ("hash", MapType::Hash),
+    ("lruhash", MapType::LruHash),
+    ("percpuhash", MapType::PerCpuHash),
+    ("percpulruhash", MapType::LruPerCpuHash),
+];
+
+/// A map's kernel type and size, as its declaration fixes them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Declared {
+    pub kind: MapType,
+    pub max_entries: u32,
+    pub span: Span,
+}
+
+/// The declarations by map name; a kind that does not exist, a size out of
+/// range or a second declaration of one map is an error.
+pub fn declarations(decls: &[MapDecl]) -> Result<BTreeMap<String, Declared>> {
+    let mut out: BTreeMap<String, Declared> = BTreeMap::new();
+    for d in decls {
+        let names: Vec<&str> = DECLARABLE.iter().map(|(n, _)| *n).collect();
+        let kind = DECLARABLE
+            .iter()
+            .find(|(n, _)| *n == d.kind.name)
+            .map(|(_, k)| *k)
+            .ok_or_else(|| {
+                Diagnostic::new(
+                    Code::Type,
+                    d.kind.span,
+                    format!("invalid bpf map type: {}", d.kind.name),
+                )
+                .with_help(format!("valid map types: {}", names.join(", ")))
+            })?;
+        let max_entries = u32::try_from(d.max_entries)
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                Diagnostic::new(
+                    Code::Type,
+                    d.max_entries_span,
+                    "max entries must be between 1 and 4294967295",
+                )
+            })?;
+        if let Some(first) = out.get(&d.name.name) {
+            return Err(Diagnostic::new(
+                Code::Name,
+                d.name.span,
+                format!("{} is declared twice", d.name.name),
+            )
+            .with_secondary(first.span, "first declared here"));
+        }
+        out.insert(
+            d.name.name.clone(),
+            Declared {
+                kind,
+                max_entries,
+                span: d.span,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The kernel map type for a script map's values: per-CPU for aggregations.
+/// A declaration may pick the LRU variant of that type; any other choice is
+/// an error pointing at the declaration.
+pub fn map_type(name: &str, value: &MapValue, declared: Option<&Declared>) -> Result<MapType> {
+    let natural = if value.is_aggregation() {
+        MapType::PerCpuHash
+    } else {
+        MapType::Hash
+    };
+    let Some(d) = declared else {
+        return Ok(natural);
+    };
+    if d.kind.is_per_cpu() == natural.is_per_cpu() {
+        return Ok(d.kind);
+    }
+    let word = |k: MapType| {
+        DECLARABLE
+            .iter()
+            .find(|(_, t)| *t == k)
+            .map_or("?", |(n, _)| *n)
+    };
+    Err(Diagnostic::new(
+        Code::Type,
+        d.span,
+        format!(
+            "incompatible map types for {name}. Type from declaration: {}. Type from value/key type: {}",
+            word(d.kind),
+            word(natural)
+        ),
+    )
+    .with_help(if natural.is_per_cpu() {
+        "aggregations such as count() need percpuhash or percpulruhash"
+    } else {
+        "plain values need hash or lruhash"
+    }))
 }
 
 /// The common type of two uses, or `None` when they conflict.

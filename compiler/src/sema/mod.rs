@@ -15,6 +15,7 @@ use crate::syntax::ast;
 use crate::types::{StackMode, Type};
 use lower::{Lowerer, RuntimeMapIds};
 use maps::MapTable;
+use std::collections::BTreeMap;
 
 /// Settings that change code generation (bpftrace's config variables).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,6 +131,7 @@ fn compile_here(
     let program = crate::syntax::parse(src)?;
     let options = &crate::config::apply(&program.config, options)?;
     let mut warnings = Vec::new();
+    let declared = maps::declarations(&program.map_decls)?;
     let instances = expand_probes(&program, kernel, options, &mut warnings)?;
     let mut table = MapTable::default();
     let mut lowered = None;
@@ -152,7 +154,16 @@ fn compile_here(
         .iter()
         .filter_map(|(_, f)| codegen::scratch_bytes(f))
         .max();
-    let maps = map_specs(&table, options, scratch)?;
+    for (name, d) in &declared {
+        if table.get(name).is_none() {
+            warnings.push(Diagnostic::new(
+                Code::Name,
+                d.span,
+                format!("unused map: {name}"),
+            ));
+        }
+    }
+    let maps = map_specs(&table, &declared, options, scratch)?;
     let runtime = runtime_ids(&table);
     let scratch = maps
         .iter()
@@ -352,7 +363,12 @@ fn program_symbol(i: usize, inst: &ProbeInstance) -> String {
 
 /// Script maps in name order, then the runtime's own; `scratch` is the value
 /// size of the scratch map, when a program needs one.
-fn map_specs(table: &MapTable, options: &Options, scratch: Option<u32>) -> Result<Vec<MapSpec>> {
+fn map_specs(
+    table: &MapTable,
+    declared: &BTreeMap<String, maps::Declared>,
+    options: &Options,
+    scratch: Option<u32>,
+) -> Result<Vec<MapSpec>> {
     let mut specs = Vec::new();
     for (i, (name, info)) in table.maps.iter().enumerate() {
         let value = info.value.clone().ok_or_else(|| {
@@ -364,16 +380,13 @@ fn map_specs(table: &MapTable, options: &Options, scratch: Option<u32>) -> Resul
         })?;
         let keys = info.keys.clone().unwrap_or_default();
         let key_size = Type::Tuple(key_fields(&keys, &value)).size();
+        let declaration = declared.get(name);
         specs.push(MapSpec {
             symbol: format!("m{i}_{}", sanitize(name.trim_start_matches('@'))),
-            kind: if value.is_aggregation() {
-                MapType::PerCpuHash
-            } else {
-                MapType::Hash
-            },
+            kind: maps::map_type(name, &value, declaration)?,
             key_size,
             value_size: value.size(),
-            max_entries: options.map_keys_max,
+            max_entries: declaration.map_or(options.map_keys_max, |d| d.max_entries),
             role: MapRole::Script {
                 name: name.clone(),
                 keys,

@@ -2,11 +2,25 @@
 
 use crate::diagnostic::Span;
 
-/// A whole script: its config block, then probes in source order.
+/// A whole script: its config block, map declarations, then probes in source order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
     pub config: Vec<ConfigEntry>,
+    pub map_decls: Vec<MapDecl>,
     pub probes: Vec<Probe>,
+}
+
+/// `let @name = kind(max_entries);`
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapDecl {
+    /// `@name`.
+    pub name: Ident,
+    /// The map kind as written: `hash`, `lruhash`, `percpuhash`, `percpulruhash`.
+    pub kind: Ident,
+    pub max_entries: u64,
+    /// Where `max_entries` is written.
+    pub max_entries_span: Span,
+    pub span: Span,
 }
 
 /// `key = value` in `config = { … }`.

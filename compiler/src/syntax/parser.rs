@@ -26,11 +26,16 @@ pub(super) fn parse(src: &str) -> Result<Program> {
     check_depth(pairs.clone())?;
     let mut program = Program {
         config: Vec::new(),
+        map_decls: Vec::new(),
         probes: Vec::new(),
     };
     for item in pairs.next().into_iter().flat_map(Pair::into_inner) {
         match item.as_rule() {
-            Rule::config_block if !program.probes.is_empty() || !program.config.is_empty() => {
+            Rule::config_block
+                if !program.probes.is_empty()
+                    || !program.config.is_empty()
+                    || !program.map_decls.is_empty() =>
+            {
                 let span = span_of(&item);
                 return Err(
                     error(span, "the config block must come first, before every probe").with_help(
@@ -42,6 +47,7 @@ pub(super) fn parse(src: &str) -> Result<Program> {
                 program.config = children(item).map(config_entry).collect::<Result<_>>()?
             }
             Rule::probe => program.probes.push(probe(item)?),
+            Rule::map_decl => program.map_decls.push(map_decl(item)?),
             _ => {}
         }
     }
@@ -69,6 +75,31 @@ fn config_entry(pair: Pair<'_, Rule>) -> Result<ConfigEntry> {
         },
         value: parsed,
         value_span,
+        span,
+    })
+}
+
+fn map_decl(pair: Pair<'_, Rule>) -> Result<MapDecl> {
+    let span = span_of(&pair);
+    let mut parts = children(pair);
+    let mut ident = || {
+        let p = parts.next().expect("grammar: map declaration part");
+        (p.as_str().to_string(), span_of(&p))
+    };
+    let (name, name_span) = ident();
+    let (kind, kind_span) = ident();
+    let (max, max_span) = ident();
+    Ok(MapDecl {
+        name: Ident {
+            name,
+            span: name_span,
+        },
+        kind: Ident {
+            name: kind,
+            span: kind_span,
+        },
+        max_entries: int_value(&max, max_span)?,
+        max_entries_span: max_span,
         span,
     })
 }
@@ -133,6 +164,7 @@ fn is_punct(rule: Rule) -> bool {
             | Rule::kw_while
             | Rule::kw_for
             | Rule::kw_config
+            | Rule::kw_let
             | Rule::config_eq
             | Rule::EOI
     )
