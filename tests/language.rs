@@ -378,3 +378,14 @@ fn declared_maps_have_their_kind_and_size_in_the_kernel() {
         "@c[2]: 1\n@h[1]: 1\n@l[2]: 2"
     );
 }
+
+#[test]
+fn elvis_and_conditions_without_parentheses() {
+    require_bpf!();
+    assert_eq!(
+        out_of(
+            r#"BEGIN { $x = 1; $a = $x ?: 10; $b = 0 ?: 20; @n = 0; $c = @n++ ?: 30; if $a > 0 { printf("%d %d %d %d\n", $a, $b, $c, @n); } $i = 0; while $i < 3 { $i++; } if ($i == 3) { exit(); } }"#
+        ),
+        "1 20 30 1\n\n\n@n: 1"
+    );
+}

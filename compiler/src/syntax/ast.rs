@@ -158,9 +158,10 @@ pub enum ExprKind {
         op: UnaryOp,
         expr: Box<Expr>,
     },
+    /// `c ? a : b`; `then` is `None` for `c ?: b`, whose value is `c` unless zero.
     Ternary {
         cond: Box<Expr>,
-        then: Box<Expr>,
+        then: Option<Box<Expr>>,
         otherwise: Box<Expr>,
     },
     /// `(uint8)e`; `ty` is the type name as written.

@@ -142,7 +142,8 @@ mod tests {
                 then,
                 otherwise,
             } => {
-                format!("(? {} {} {})", expr(cond), expr(then), expr(otherwise))
+                let then = then.as_deref().map_or("_".to_string(), expr);
+                format!("(? {} {then} {})", expr(cond), expr(otherwise))
             }
             ExprKind::Cast { ty, expr: inner } => format!("(cast {} {})", ty.name, expr(inner)),
             ExprKind::Field {
@@ -224,8 +225,9 @@ mod tests {
                     then,
                     otherwise,
                 } => {
-                    [cond, then, otherwise]
+                    [Some(cond), then.as_ref(), Some(otherwise)]
                         .into_iter()
+                        .flatten()
                         .for_each(|x| e(out, src, x));
                 }
                 ExprKind::Unary { expr, .. } | ExprKind::IncDec { target: expr, .. } => {
@@ -347,6 +349,7 @@ mod tests {
             "BEGIN { }",
             "BEGIN { if (1) { } }",
             "BEGIN { $r = args->return + @if + $else + iffy + $1; if (a) { }; @x = 1 }",
+            "BEGIN { if pid > 1 { } else if tid { } while $i < 3 { $i++ } }",
         ]));
     }
 
@@ -358,6 +361,7 @@ mod tests {
             "BEGIN { $x = 1 << 2 + 3 < 4 == 5 & 6 ^ 7 | 8 && 9 || 10 }",
             "BEGIN { $x = a || b && c | d ^ e & f != g >= h >> i - j * k }",
             "BEGIN { $x = a ? b : c ? d : e; $y = a || b ? c + 1 : d }",
+            "BEGIN { $x = a ?: b ?: c; $y = a ? : b }",
             "BEGIN { $x = -a * !b + ~c; $y = - -a; $z = !!a }",
             "BEGIN { $x = a <= b; $y = a > b; $z = a >= b; $w = a < b }",
             "BEGIN { $x = a+++b; $y = a - -b; $z = -a++ }",
@@ -384,6 +388,8 @@ mod tests {
             "BEGIN { $m = 18446744073709551615; $n = 0xFFFFFFFFFFFFFFFF }",
             r#"BEGIN { $s = "a\n\t\r\"\\b"; $o = "\0\12\101\1010"; $h = "\x41\x4a\x7z"; $e = "" }"#,
             "BEGIN { $u = \"é ✓\" }",
+            "BEGIN { $a = 100ms; $b = 2e3; $c = 0b101; $d = 7UL; $e = 1_0s }",
+            "BEGIN { $a = 1x; }",
         ]));
     }
 
@@ -427,7 +433,7 @@ mod tests {
             "BEGIN { $x = 019 }",
             "BEGIN { @x = 1;",
             "BEGIN { /* never closed }",
-            "BEGIN { if pid { } }",
+            "BEGIN { if { } }",
             "BEGIN { f(1 2) }",
             "BEGIN { @m[1 = 2 }",
             "BEGIN /pid == 1 { }",

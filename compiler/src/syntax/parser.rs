@@ -393,15 +393,21 @@ fn paren(pair: Pair<'_, Rule>) -> Result<Expr> {
 
 fn ternary(pair: Pair<'_, Rule>) -> Result<Expr> {
     let span = span_of(&pair);
-    let mut parts = children(pair).map(expr).collect::<Result<Vec<_>>>()?;
+    let elvis = pair
+        .clone()
+        .into_inner()
+        .any(|p| p.as_rule() == Rule::elvis);
+    let mut parts = children(pair)
+        .filter(|p| p.as_rule() != Rule::elvis)
+        .map(expr)
+        .collect::<Result<Vec<_>>>()?;
     if parts.len() == 1 {
         return Ok(parts.pop().expect("one operand"));
     }
     let mut parts = parts.into_iter().map(Box::new);
-    let (Some(cond), Some(then), Some(otherwise)) = (parts.next(), parts.next(), parts.next())
-    else {
-        unreachable!("grammar guarantees three ternary operands");
-    };
+    let cond = parts.next().expect("grammar: ternary condition");
+    let then = if elvis { None } else { parts.next() };
+    let otherwise = parts.next().expect("grammar: ternary else operand");
     Ok(Expr {
         kind: ExprKind::Ternary {
             cond,

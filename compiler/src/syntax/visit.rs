@@ -63,7 +63,9 @@ pub fn expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
             otherwise,
         } => {
             expr(cond, f);
-            expr(then, f);
+            if let Some(then) = then {
+                expr(then, f);
+            }
             expr(otherwise, f);
         }
         ExprKind::Unary { expr: inner, .. }

@@ -88,7 +88,7 @@ impl Lowerer<'_> {
                 cond,
                 then,
                 otherwise,
-            } => self.ternary(cond, then, otherwise),
+            } => self.ternary(cond, then.as_deref(), otherwise),
             ExprKind::Cast { ty, expr } => {
                 let (bits, signed) = cast_type(&ty.name).ok_or_else(|| {
                     let message = if ty.name.contains('*') || ty.name.contains(' ') {
@@ -354,15 +354,24 @@ impl Lowerer<'_> {
     pub(super) fn ternary(
         &mut self,
         cond: &Expr,
-        then: &Expr,
+        then: Option<&Expr>,
         otherwise: &Expr,
     ) -> Result<Lowered> {
-        let c = self.condition(cond)?;
+        let (c, elvis) = match then {
+            Some(_) => (self.condition(cond)?, None),
+            None => {
+                let (c, ty) = self.scalar(cond)?;
+                (c, Some(Lowered::Reg(c, ty)))
+            }
+        };
         let (else_l, end) = (self.new_label(), self.new_label());
         self.branch(CmpOp::Eq, c, Operand::Imm(0), else_l);
         // Both arms are lowered before the shared destination's type is
         // known; the `then` arm's last block waits open for its copy.
-        let a = self.expr(then)?;
+        let a = match (then, elvis) {
+            (Some(then), _) => self.expr(then)?,
+            (None, elvis) => elvis.expect("the condition is the value of `?:`"),
+        };
         let then_end = self.b.suspend();
         self.place(else_l);
         let b = self.expr(otherwise)?;
