@@ -108,13 +108,10 @@ fn undefined_variable() {
 
 #[test]
 fn unroll_out_of_range() {
-    err(
-        "BEGIN { unroll(0) { } }",
-        &["unroll count must be between 1 and 100"],
-    );
+    err("BEGIN { unroll(0) { } }", &["unroll minimum value is 1"]);
     err(
         "BEGIN { unroll(101) { } }",
-        &["unroll count must be between 1 and 100"],
+        &["unroll maximum value is 100"],
     );
 }
 

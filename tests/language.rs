@@ -307,6 +307,22 @@ fn positional_parameters_after_the_program() {
 }
 
 #[test]
+fn positional_parameters_as_constants_and_in_attach_points() {
+    require_bpf!();
+    let out = common::run(&[
+        "-q",
+        "-e",
+        r#"$3 { $a = 0; unroll($1) { $a++; } if (strncmp("hello", "help", $2) == 0) { printf("%d %s\n", $a, probe); } @h = lhist(5, 0, $1, 1); exit(); }"#,
+        "4",
+        "3",
+        "i:ms:20",
+    ]);
+    out.assert_ok();
+    assert_eq!(out.stdout.lines().next(), Some("4 interval:ms:20"), "{out}");
+    assert!(out.stdout.contains("[4, ...)"), "{out}");
+}
+
+#[test]
 fn while_loops_sum_and_nest_with_map_lookups() {
     require_bpf!();
     // The issue's loop, then a nested loop whose inner body reads a map.

@@ -354,16 +354,10 @@ fn type_errors() {
     );
     let d = check_err!(r#"BEGIN { $x = 1; $x = "a"; }"#, "$x has type int64");
     expect(d, "type", None);
-    let d = check_err!(
-        "BEGIN { unroll(0) { } }",
-        "unroll count must be between 1 and 100"
-    );
-    expect(d, "type", None);
-    let d = check_err!(
-        "BEGIN { unroll(101) { } }",
-        "unroll count must be between 1 and 100"
-    );
-    expect(d, "type", None);
+    let d = check_err!("BEGIN { unroll(0) { } }", "unroll minimum value is 1");
+    expect(d, "type", Some("1 to 100 times"));
+    let d = check_err!("BEGIN { unroll(101) { } }", "unroll maximum value is 100");
+    expect(d, "type", Some("1 to 100 times"));
     let d = check_err!(
         "BEGIN { @ = str(); }",
         "str() takes 1 to 2 arguments, but 0"
@@ -479,6 +473,18 @@ fn positional_parameters() {
         .message
         .contains("cannot be assigned"));
     assert!(err("BEGIN { @ = $0; }").message.contains("start at $1"));
+    // Numeric parameters are constants wherever a literal may stand.
+    ok("BEGIN { unroll($3) { @u++ } @h = lhist(1, 0, $1, $3); @c = strncmp(\"a\", \"b\", $3); }");
+    let c = ok("i:ms:$1 { }");
+    assert_eq!(c.artifact.probes[0].name, "interval:ms:41");
+    let d = err("i:ms:$4 { }");
+    assert_eq!(
+        d.message,
+        "$4 is used in an attach point but not given on the command line"
+    );
+    assert!(err("BEGIN { unroll($2) { } }")
+        .message
+        .contains("not a number"));
 }
 
 #[test]

@@ -258,7 +258,8 @@ fn expand_probes<'p>(
         let before = out.len();
         let mut skipped = false;
         for ap in &probe.attach_points {
-            let expanded = match probes::expand(ap, kernel) {
+            let with_params = lower::substitute_in_attach_point(ap, &options.positional);
+            let expanded = match with_params.and_then(|ap| probes::expand(&ap, kernel)) {
                 Err(d)
                     if d.code == Code::Missing
                         && options.missing_probes != MissingProbes::Error =>

@@ -7,6 +7,7 @@ mod expr;
 mod loops;
 mod map;
 mod positional;
+pub(crate) use positional::substitute_in_attach_point;
 mod stmt;
 
 use super::maps::{storage_type, MapTable};
@@ -185,6 +186,9 @@ impl<'a> Lowerer<'a> {
     pub fn const_int(&self, e: &Expr) -> Result<i64> {
         match &e.kind {
             ExprKind::Int(v) => Ok(*v as i64),
+            ExprKind::Var(name) if positional::is_positional(name) => {
+                self.positional_int(name, e.span)
+            }
             ExprKind::Unary {
                 op: UnaryOp::Neg,
                 expr,

@@ -5,7 +5,7 @@
 
 use super::{Lowered, Lowerer};
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
-use crate::syntax::ast::{Expr, ExprKind};
+use crate::syntax::ast::{AttachPoint, Expr, ExprKind};
 use crate::syntax::literal;
 use crate::types::Type;
 
@@ -30,6 +30,36 @@ fn number(text: &str) -> Option<i64> {
     }
 }
 
+/// `ap` with every `$N` replaced by the N-th parameter, as bpftrace allows
+/// (`i:ms:$1`, `BEG$1`, a whole attach point `$1`); a missing one is an error.
+pub fn substitute_in_attach_point(ap: &AttachPoint, params: &[String]) -> Result<AttachPoint> {
+    let mut text = String::with_capacity(ap.text.len());
+    let mut rest = ap.text.as_str();
+    while let Some(at) = rest.find('$') {
+        text.push_str(&rest[..at]);
+        let digits = rest[at + 1..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len() - at - 1);
+        let name = &rest[at..at + 1 + digits];
+        match index(name).filter(|n| *n > 0) {
+            Some(n) => text.push_str(params.get(n - 1).ok_or_else(|| {
+                Diagnostic::new(
+                    Code::Probe,
+                    ap.span,
+                    format!("{name} is used in an attach point but not given on the command line"),
+                )
+            })?),
+            None => text.push_str(name),
+        }
+        rest = &rest[at + 1 + digits..];
+    }
+    text.push_str(rest);
+    Ok(AttachPoint {
+        text,
+        span: ap.span,
+    })
+}
+
 /// True for `$1`, `$#` …: names that cannot be assigned.
 pub fn is_positional(name: &str) -> bool {
     index(name).is_some()
@@ -38,9 +68,16 @@ pub fn is_positional(name: &str) -> bool {
 impl Lowerer<'_> {
     /// The value of `$N` or `$#`, or `None` when `name` is a scratch variable.
     pub(super) fn positional(&mut self, name: &str, span: Span) -> Option<Result<Lowered>> {
-        let n = index(name)?;
+        index(name)?;
+        let value = self.positional_int(name, span);
+        Some(value.map(|v| Lowered::Reg(self.constant(v, Type::I64), Type::I64)))
+    }
+
+    /// The integer `$N` or `$#` stands for: a constant wherever a literal may be.
+    pub(super) fn positional_int(&self, name: &str, span: Span) -> Result<i64> {
+        let n = index(name).expect("a positional parameter");
         let params = &self.options.positional;
-        let value = match (name, n) {
+        match (name, n) {
             ("$#", _) => Ok(params.len() as i64),
             (_, 0) => Err(Diagnostic::new(
                 Code::Name,
@@ -58,8 +95,7 @@ impl Lowerer<'_> {
                     .with_help(format!("use str({name}) for a string parameter"))
                 }),
             },
-        };
-        Some(value.map(|v| Lowered::Reg(self.constant(v, Type::I64), Type::I64)))
+        }
     }
 
     /// The text of a positional parameter used where a string is wanted

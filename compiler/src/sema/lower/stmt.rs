@@ -38,12 +38,14 @@ impl Lowerer<'_> {
             }
             StmtKind::Unroll { count, body } => {
                 let n = self.const_int(count)?;
-                if !(1..=100).contains(&n) {
-                    return Err(Diagnostic::new(
-                        Code::Type,
-                        count.span,
-                        "unroll count must be between 1 and 100",
-                    ));
+                let limit = match n {
+                    ..=0 => Some("unroll minimum value is 1"),
+                    101.. => Some("unroll maximum value is 100"),
+                    _ => None,
+                };
+                if let Some(message) = limit {
+                    return Err(Diagnostic::new(Code::Type, count.span, message)
+                        .with_help("unroll repeats its block 1 to 100 times"));
                 }
                 (0..n).try_for_each(|_| self.block(body))
             }
