@@ -405,3 +405,14 @@ fn elvis_and_conditions_without_parentheses() {
         "1 20 30 1\n\n\n@n: 1"
     );
 }
+
+#[test]
+fn bool_values_print_as_true_and_false() {
+    require_bpf!();
+    assert_eq!(
+        out_of(
+            r#"BEGIN { $x = 0; print((true, !$x, 3 > 4, "a" == "a", (bool)"", (bool)7, (int64)true)); if (false || strcontains("abc", "b")) { @[true, 1] = false; } printf("%d %s\n", 2 > 1, 2 > 1); exit(); }"#
+        ),
+        "(true, true, false, true, false, true, 1)\n1 true\n\n\n@[true, 1]: false"
+    );
+}

@@ -109,7 +109,7 @@ impl Format {
         for (i, (c, ty)) in self.conversions().zip(args).enumerate() {
             let ok = match c.conv {
                 's' => *ty != Type::Void,
-                _ => matches!(ty, Type::Int { .. } | Type::Ptr { .. }),
+                _ => matches!(ty, Type::Int { .. } | Type::Bool | Type::Ptr { .. }),
             };
             if !ok {
                 let what = if c.conv == 's' {
@@ -356,6 +356,7 @@ fn int_bits(v: &Value) -> Option<u64> {
     match v {
         Value::Int(i) => Some(*i as u64),
         Value::UInt(u) => Some(*u),
+        Value::Bool(b) => Some(*b as u64),
         _ => None,
     }
 }

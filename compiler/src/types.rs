@@ -18,6 +18,8 @@ pub enum Type {
     Void,
     /// An integer of 8, 16, 32 or 64 bits.
     Int { bits: u8, signed: bool },
+    /// `true` or `false`, as comparisons and `!` give: one byte, 0 or 1.
+    Bool,
     /// A NUL-padded string in a buffer of `size` bytes.
     Str { size: u32 },
     /// A tuple; fields are laid out in order, each at its natural alignment.
@@ -72,7 +74,7 @@ impl Type {
     pub fn is_scalar(&self) -> bool {
         matches!(
             self,
-            Type::Int { .. } | Type::Ptr { .. } | Type::KStack | Type::KSym
+            Type::Int { .. } | Type::Bool | Type::Ptr { .. } | Type::KStack | Type::KSym
         )
     }
 
@@ -84,6 +86,7 @@ impl Type {
     pub fn size(&self) -> u32 {
         match self {
             Type::Void => 0,
+            Type::Bool => 1,
             Type::Int { bits, .. } => *bits as u32 / 8,
             Type::Str { size } => *size,
             Type::KStack | Type::KSym | Type::Ptr { .. } => 8,
@@ -99,7 +102,7 @@ impl Type {
     /// Alignment in bytes.
     pub fn align(&self) -> u32 {
         match self {
-            Type::Void | Type::Str { .. } => 1,
+            Type::Void | Type::Str { .. } | Type::Bool => 1,
             Type::Int { bits, .. } => *bits as u32 / 8,
             Type::KStack
             | Type::KSym
@@ -129,6 +132,7 @@ impl Type {
                     Value::UInt(raw)
                 }
             }
+            Type::Bool => Value::Bool(bytes[0] != 0),
             Type::Ptr { .. } => Value::UInt(read_uint(bytes, 8)),
             Type::Str { size } => Value::Str(decode_str(&bytes[..*size as usize])),
             Type::KStack => Value::Stack(cx.kernel_stack(read_uint(bytes, 8) as i64)),
@@ -171,6 +175,7 @@ impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Type::Void => write!(f, "void"),
+            Type::Bool => write!(f, "bool"),
             Type::Int { bits, signed } => {
                 write!(f, "{}int{}", if *signed { "" } else { "u" }, bits)
             }

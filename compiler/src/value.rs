@@ -5,6 +5,7 @@
 pub enum Value {
     Int(i64),
     UInt(u64),
+    Bool(bool),
     Str(String),
     Tuple(Vec<Value>),
     /// Symbolized frames, innermost first (`symbol+offset`).
@@ -63,6 +64,7 @@ impl Value {
         match self {
             Value::Int(i) => i.to_string(),
             Value::UInt(u) => u.to_string(),
+            Value::Bool(b) => b.to_string(),
             Value::Str(s) => s.clone(),
             Value::Tuple(items) => {
                 let items: Vec<String> = items.iter().map(Value::text).collect();
@@ -83,6 +85,7 @@ impl Value {
         match self {
             Value::Int(v) => Some(*v as i128),
             Value::UInt(v) => Some(*v as i128),
+            Value::Bool(b) => Some(*b as i128),
             Value::Avg { count, total } | Value::Stats { count, total } => {
                 Some(average(*count, *total) as i128)
             }

@@ -18,6 +18,7 @@ pub mod regs;
 pub mod str;
 pub mod strings;
 pub mod symbols;
+pub mod truth;
 pub mod ustack;
 
 use crate::artifact::MapValue;
@@ -173,6 +174,8 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &context::Curtask,
     &context::Comm,
     &context::Probe,
+    &truth::True,
+    &truth::False,
     &cpid::Cpid,
     &args::Args,
     &regs::Arg0,

@@ -143,7 +143,7 @@ impl Builtin for Strcontains {
         "strcontains"
     }
     fn doc(&self) -> &'static str {
-        "strcontains(haystack, needle): 1 if needle occurs in haystack, else 0, e.g. strcontains(comm, \"sh\")"
+        "strcontains(haystack, needle): true if needle occurs in haystack, e.g. strcontains(comm, \"sh\")"
     }
     fn form(&self) -> Form {
         Form::Function
@@ -164,7 +164,7 @@ impl Builtin for Strcontains {
             )
             .with_help("shorten the strings, e.g. with str(p, 32)"));
         }
-        let d = cx.constant(0, Type::U64);
+        let d = cx.constant(0, Type::Bool);
         let (found, end) = (cx.new_label(), cx.new_label());
         let (x, y) = (cx.reg(Type::U64), cx.reg(Type::U64));
         match &needle {
@@ -215,6 +215,6 @@ impl Builtin for Strcontains {
         cx.place(found);
         cx.mov(d, Operand::Imm(1));
         cx.place(end);
-        Ok(Lowered::Reg(d, Type::U64))
+        Ok(Lowered::Reg(d, Type::Bool))
     }
 }

@@ -232,11 +232,10 @@ pub fn unify(a: &Type, b: &Type) -> Option<Type> {
             .map(|(a, b)| unify(a, b))
             .collect::<Option<Vec<_>>>()
             .map(Type::Tuple),
-        (Type::KStack | Type::KSym | Type::UStack { .. } | Type::USym | Type::Inet, _)
-            if a == b =>
-        {
-            Some(a.clone())
-        }
+        (
+            Type::Bool | Type::KStack | Type::KSym | Type::UStack { .. } | Type::USym | Type::Inet,
+            _,
+        ) if a == b => Some(a.clone()),
         (Type::Ptr { .. }, Type::Ptr { .. }) | (Type::Ptr { .. }, Type::Int { .. }) => {
             Some(a.clone())
         }

@@ -113,6 +113,7 @@ pub fn value_json(v: &Value) -> Json {
     match v {
         Value::Int(i) => Json::from(*i),
         Value::UInt(u) => Json::from(*u),
+        Value::Bool(b) => Json::from(*b),
         Value::Str(s) => Json::from(s.as_str()),
         Value::Tuple(items) => Json::Array(items.iter().map(value_json).collect()),
         Value::Stack(frames) => Json::from(stack_text(frames, 8)),

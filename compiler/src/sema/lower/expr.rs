@@ -78,9 +78,9 @@ impl Lowerer<'_> {
                         Lowered::Reg(self.alu(AluOp::Xor, r, Operand::Imm(-1), ty.clone()), ty)
                     }
                     UnaryOp::Not => {
-                        let d = self.reg(Type::U64);
+                        let d = self.reg(Type::Bool);
                         self.cmp_to(d, CmpOp::Eq, r, Operand::Imm(0));
-                        Lowered::Reg(d, Type::U64)
+                        Lowered::Reg(d, Type::Bool)
                     }
                 })
             }
@@ -89,6 +89,7 @@ impl Lowerer<'_> {
                 then,
                 otherwise,
             } => self.ternary(cond, then.as_deref(), otherwise),
+            ExprKind::Cast { ty, expr } if ty.name == "bool" => self.truth(expr),
             ExprKind::Cast { ty, expr } => {
                 let (bits, signed) = cast_type(&ty.name).ok_or_else(|| {
                     let message = if ty.name.contains('*') || ty.name.contains(' ') {
@@ -326,13 +327,13 @@ impl Lowerer<'_> {
             (BinaryOp::Ge, false) => CmpOp::UGe,
             _ => unreachable!("logical operators handled before"),
         };
-        let d = self.reg(Type::U64);
+        let d = self.reg(Type::Bool);
         self.cmp_to(d, cmp, a, rhs);
-        Ok(Lowered::Reg(d, Type::U64))
+        Ok(Lowered::Reg(d, Type::Bool))
     }
 
     pub(super) fn logical(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Result<Lowered> {
-        let d = self.reg(Type::U64);
+        let d = self.reg(Type::Bool);
         let (short, end) = (self.new_label(), self.new_label());
         let short_value = if op == BinaryOp::And { 0 } else { 1 };
         let short_when = if op == BinaryOp::And {
@@ -348,7 +349,7 @@ impl Lowerer<'_> {
         self.place(short);
         self.mov(d, Operand::Imm(short_value));
         self.place(end);
-        Ok(Lowered::Reg(d, Type::U64))
+        Ok(Lowered::Reg(d, Type::Bool))
     }
 
     pub(super) fn ternary(
@@ -376,6 +377,7 @@ impl Lowerer<'_> {
         self.place(else_l);
         let b = self.expr(otherwise)?;
         let dst = match (a.ty(), b.ty()) {
+            (Type::Bool, Type::Bool) => Lowered::Reg(self.reg(Type::Bool), Type::Bool),
             (x, y) if x.is_scalar() && y.is_scalar() => {
                 let ty = Type::Int {
                     bits: 64,
@@ -403,6 +405,27 @@ impl Lowerer<'_> {
         Ok(dst)
     }
 
+    /// `(bool)e`: an integer or pointer is true unless 0, a string unless empty.
+    fn truth(&mut self, e: &Expr) -> Result<Lowered> {
+        let d = self.reg(Type::Bool);
+        match self.expr(e)? {
+            Lowered::Reg(r, t) if t.is_scalar() => self.cmp_to(d, CmpOp::Ne, r, Operand::Imm(0)),
+            Lowered::Mem(slot, Type::Str { .. }) => {
+                let first = self.reg(Type::U64);
+                self.load_slot_to(first, slot, 0, 1);
+                self.cmp_to(d, CmpOp::Ne, first, Operand::Imm(0));
+            }
+            v => {
+                return Err(Diagnostic::new(
+                    Code::Type,
+                    e.span,
+                    format!("cannot cast {} to bool", v.ty()),
+                ))
+            }
+        }
+        Ok(Lowered::Reg(d, Type::Bool))
+    }
+
     /// Byte-wise comparison up to the first NUL (or the shorter buffer's end).
     pub(super) fn string_equal(&mut self, a: &Lowered, b: &Lowered, negate: bool) -> Lowered {
         let (Lowered::Mem(sa, Type::Str { size: la }), Lowered::Mem(sb, Type::Str { size: lb })) =
@@ -410,7 +433,7 @@ impl Lowerer<'_> {
         else {
             unreachable!("checked by caller")
         };
-        let d = self.reg(Type::U64);
+        let d = self.reg(Type::Bool);
         let (differ, end) = (self.new_label(), self.new_label());
         self.mov(d, Operand::Imm(if negate { 0 } else { 1 }));
         let (x, y) = (self.reg(Type::U64), self.reg(Type::U64));
@@ -424,7 +447,7 @@ impl Lowerer<'_> {
         self.place(differ);
         self.mov(d, Operand::Imm(if negate { 1 } else { 0 }));
         self.place(end);
-        Lowered::Reg(d, Type::U64)
+        Lowered::Reg(d, Type::Bool)
     }
 
     pub(super) fn inc_dec(

@@ -259,7 +259,7 @@ impl<'a> Lowerer<'a> {
     fn field_val(&mut self, slot: Slot, offset: u32, ty: &Type) -> Lowered {
         if ty.is_scalar() {
             let r = self.reg(ty.clone());
-            self.load_slot_to(r, slot, offset, 8);
+            self.load_slot_to(r, slot, offset, ty.size() as u8);
             Lowered::Reg(r, ty.clone())
         } else {
             let s = self.slot(ty.size());
