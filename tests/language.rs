@@ -416,3 +416,43 @@ fn bool_values_print_as_true_and_false() {
         "(true, true, false, true, false, true, 1)\n1 true\n\n\n@[true, 1]: false"
     );
 }
+
+#[test]
+fn for_map_loops_walk_every_element_with_bpf_for_each_map_elem() {
+    require_bpf!();
+    // One key, several keys (a nested tuple), string keys and values, a
+    // count() map read across CPUs, enclosing variables by reference, and a
+    // map written in the body.
+    let out = out_of(
+        r#"BEGIN { @one[16] = 32; @two[1, 2] = 3; @s["abc"] = "de"; @c[7] = count(); @c[7] = count(); $n = 0; $t = "xy"; for ($kv : @one) { print($kv); $n += $kv.1; } for ($kv : @two) { printf("%d %d %d\n", $kv.0.0, $kv.0.1, $kv.1); print($kv); } for ($kv : @s) { print($kv); $t = $kv.1; } for ($kv : @c) { print($kv); @copy[$kv.1] = $kv.0; } printf("%d %s\n", $n, $t); exit(); }"#,
+    );
+    assert_eq!(
+        out,
+        "(16, 32)\n1 2 3\n((1, 2), 3)\n(abc, de)\n(7, 2)\n32 de\n\n\n\
+         @c[7]: 2\n@copy[2]: 7\n@one[16]: 32\n@s[abc]: de\n@two[1, 2]: 3"
+    );
+}
+
+#[test]
+fn for_map_loops_break_continue_return_nest_and_delete() {
+    require_bpf!();
+    let out = out_of(
+        r#"BEGIN { @a[1] = 1; @a[2] = 2; @a[3] = 3; @b[10] = 1; @b[20] = 2; $n = 0; $m = 0; for ($kv : @a) { $m++; for ($x : @b) { $n++; } } printf("%d %d\n", $m, $n); $n = 0; for ($kv : @a) { if ($kv.0 == 2) { continue; } $n += $kv.1; } printf("%d\n", $n); $n = 0; for ($kv : @a) { $n++; break; } printf("%d\n", $n); for ($kv : @a) { if ($kv.0 != 2) { delete(@a, $kv.0); } } print(@a); @r[1] = 1; for ($kv : @r) { for ($i : 0..3) { if ($i == 1) { return; } printf("%d ", $i); } } printf("not reached"); }"#,
+    );
+    assert_eq!(
+        out,
+        "3 6\n4\n1\n@a[2]: 2\n0 \n\n@a[2]: 2\n@b[10]: 1\n@b[20]: 2\n@r[1]: 1"
+    );
+}
+
+#[test]
+fn tuple_elements_are_read_by_index() {
+    require_bpf!();
+    let out = out_of(
+        r#"BEGIN { $v = 99; $t = (0, 1, "str", (5, 6), $v); @t = (7, "m"); printf("%d %d %s %d %d %d %d %s\n", $t.0, $t.1, $t.2, $t.3.0, $t.3.1, $t.4, @t.0, @t.1); print($t.3); @[(1, "hello")] = 1; @[2, "bye"] = 2; delete(@, (1, "hello")); @k[$t.3] = 3; exit(); }"#,
+    );
+    assert_eq!(
+        out,
+        "0 1 str 5 6 99 7 m\n(5, 6)\n\n\n@[2, bye]: 2\n@k[5, 6]: 3\n@t: (7, m)"
+    );
+}

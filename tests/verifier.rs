@@ -64,10 +64,10 @@ const PROGRAMS: &[&str] = &[
     r#"BEGIN { printf("%d %d %x\n", strncmp(comm, "bash", 4), strcontains(comm, "trace"), bswap((uint32)0x11223344)); }"#,
 ];
 
-#[test]
-fn every_program_passes_the_verifier() {
-    require_bpf!();
-    let failures: Vec<String> = PROGRAMS
+/// Loads each program with `--dry-run` and fails with every rejection.
+#[track_caller]
+fn assert_all_load(programs: &[&str]) {
+    let failures: Vec<String> = programs
         .iter()
         .filter_map(|p| {
             let out = common::run(&["--dry-run", "-e", p]);
@@ -78,9 +78,38 @@ fn every_program_passes_the_verifier() {
         failures.is_empty(),
         "{} of {} programs failed to load:\n{}",
         failures.len(),
-        PROGRAMS.len(),
+        programs.len(),
         failures.join("\n\n")
     );
+}
+
+#[test]
+fn every_program_passes_the_verifier() {
+    require_bpf!();
+    assert_all_load(PROGRAMS);
+}
+
+/// Loop shapes: ranges and map walks, nested in each other, with strings
+/// and tuples in the body, early exits, multi-key, string-keyed and
+/// aggregation maps, in a probe with a context.
+const LOOP_SHAPES: &[&str] = &[
+    "BEGIN { $s = 0; for ($i : 0..10) { $s += $i; } @s = $s; }",
+    "BEGIN { @m[1] = 2; for ($kv : @m) { print($kv); } }",
+    "BEGIN { @m[1, 2] = 3; for ($kv : @m) { printf(\"%d %d %d\\n\", $kv.0.0, $kv.0.1, $kv.1); } }",
+    "BEGIN { @m[\"abc\"] = \"de\"; $t = \"xy\"; for ($kv : @m) { $t = $kv.1; if ($kv.0 == \"abc\") { print($kv.0); } } print($t); }",
+    "BEGIN { @m[1] = 1; @n[2] = (3, \"s\"); for ($a : @m) { for ($b : @n) { print(($a.0, $b.1.1)); for ($i : 0..$a.1) { @c[$i, $b.0] = count(); } } } }",
+    "BEGIN { @m[1] = 1; for ($i : 0..3) { for ($kv : @m) { if ($kv.0 == $i) { break; } if ($i == 1) { continue; } if ($i == 2) { return; } } } }",
+    "BEGIN { @m[1] = 1; for ($kv : @m) { if ($kv.1) { exit(); } } }",
+    "BEGIN { @[0, 0] = 1; @[0, 1] = 1; for ($kv : @) { if ($kv.0.1 == 1) { delete(@, $kv.0); } } }",
+    "BEGIN { @c[comm] = count(); @s[1] = sum(5); @a[1, 2] = avg(3); @mn[1] = min(1); @mx[1] = max(1); for ($kv : @c) { print($kv); } for ($kv : @s) { print($kv.1); } for ($kv : @a) { print($kv.1); } for ($kv : @mn) { print($kv); } for ($kv : @mx) { print($kv); } }",
+    "tracepoint:sched:sched_switch { @p[args.prev_pid] = args.prev_comm; for ($kv : @p) { @q[$kv.1, comm] = $kv.0 + pid; } }",
+    "interval:ms:100 { $x = 1; for ($kv : @a) { print(($x, $kv.0, $kv.1)); break; } @a[1] = 1; }",
+];
+
+#[test]
+fn loop_shapes_pass_the_verifier() {
+    require_bpf!();
+    assert_all_load(LOOP_SHAPES);
 }
 
 #[test]

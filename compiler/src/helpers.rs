@@ -49,6 +49,8 @@ helpers! {
     ProbeReadUserStr = 114, "probe_read_user_str";
     ProbeReadKernelStr = 115, "probe_read_kernel_str";
     RingbufOutput = 130, "ringbuf_output";
+    /// Calls a callback subprogram on every element of a map (Linux 5.13).
+    ForEachMapElem = 164, "for_each_map_elem";
     /// Calls a callback subprogram up to a number of times (Linux 5.17).
     Loop = 181, "loop";
     MapLookupPercpuElem = 195, "map_lookup_percpu_elem";

@@ -944,3 +944,60 @@ fn map_declarations() {
     );
     expect(d, "syntax", Some("move `config"));
 }
+
+#[test]
+fn map_loops() {
+    check_ok!("BEGIN { @m[1] = 2; $n = 0; for ($kv : @m) { $n += $kv.0 + $kv.1; } }");
+    check_ok!("BEGIN { for ($kv : @m) { @n[$kv.1] = $kv.0.1; } } END { @m[1, 2] = \"s\"; }");
+    check_ok!("BEGIN { @c[comm] = count(); @a[1] = avg(2); for ($kv : @c) { for ($x : @a) { print(($kv.1, $x.1)); } } }");
+    check_ok!("BEGIN { @m[1, 2] = 1; for ($kv : @m) { delete(@m, $kv.0); } }");
+    let d = check_err!(
+        "BEGIN { @x = 1; for ($kv : @x) { } }",
+        "@x has no explicit keys (scalar map), and cannot be used for iteration"
+    );
+    expect(d, "type", None);
+    let d = check_err!(
+        "BEGIN { @h[1] = hist(5); for ($kv : @h) { } }",
+        "cannot iterate over @h, which holds hist()"
+    );
+    expect(d, "type", Some("count()"));
+    check_err!(
+        "BEGIN { @s[1] = stats(5); for ($kv : @s) { } }",
+        "which holds stats()"
+    );
+    check_err!("BEGIN { for ($kv : @never) { } }", "never assigned a value");
+    expect(
+        check_err!(
+            "BEGIN { for ($kv : 5) { } }",
+            "iterates over a map or a range"
+        ),
+        "syntax",
+        Some("for ($kv : @map)"),
+    );
+    expect(
+        check_err!(
+            "BEGIN { @m[1] = 1; for ($kv : @m[1]) { } }",
+            "iterates over a whole map, not one element"
+        ),
+        "syntax",
+        Some("for ($kv : @m)"),
+    );
+    // A failing body is reported, not half-built.
+    check_err!(
+        "BEGIN { @m[1] = 1; for ($kv : @m) { if ($kv.1) { $kv.0 + \"a\"; } } }",
+        "cannot be applied"
+    );
+}
+
+#[test]
+fn tuple_elements() {
+    check_ok!("BEGIN { $t = (1, \"s\", (2, 3)); @x = $t.2.1 + $t.0; @y = $t.1; }");
+    // The tuple type of @w comes from a later probe.
+    check_ok!("BEGIN { @z = @w.1; } END { @w = (4, 5); }");
+    let src = "BEGIN { $t = (1, 2); print($t.2); }";
+    let d = check_err!(src, "has no element `2`");
+    assert_eq!(&src[d.span.start..d.span.end], "2");
+    expect(d, "type", Some(".0 to .1"));
+    check_err!("BEGIN { $t = (1, 2); print($t.x); }", "has no element `x`");
+    check_err!("BEGIN { $i = 1; print($i.0); }", "int64 has no fields");
+}

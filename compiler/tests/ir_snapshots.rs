@@ -159,6 +159,20 @@ fn ir_for_range_callback() {
 }
 
 #[test]
+fn ir_for_map_callback() {
+    insta::assert_snapshot!(ir(
+        "BEGIN { @m[1, \"a\"] = 2; $n = 0; for ($kv : @m) { if ($kv.1 == 0) { continue; } $n += $kv.0.0; if ($n > 9) { break; } } @n = sum($n); }"
+    ));
+}
+
+#[test]
+fn disassembly_for_map_callback_of_a_count_map() {
+    insta::assert_snapshot!(disassembly(
+        "BEGIN { @c[5] = count(); for ($kv : @c) { @s = sum($kv.1); } }"
+    ));
+}
+
+#[test]
 fn disassembly_for_range_callback() {
     insta::assert_snapshot!(disassembly(
         "BEGIN { $n = 0; for ($i : 0..10) { $n += $i; } @n = sum($n); }"

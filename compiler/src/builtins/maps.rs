@@ -1,11 +1,11 @@
-//! Map maintenance: `delete(@m[k])` in the kernel; `clear(@m)` and `zero(@m)`
+//! Map maintenance: `delete(@m, k)` (or `delete(@m[k])`) in the kernel; `clear(@m)` and `zero(@m)`
 //! carried out by user space when their record arrives.
 
 use super::{Builtin, Call, Form};
 use crate::artifact::Action;
 use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::sema::lower::{Lowered, Lowerer};
-use crate::syntax::ast::ExprKind;
+use crate::syntax::ast::{ExprKind, MapRef};
 
 pub struct Delete;
 
@@ -14,21 +14,29 @@ impl Builtin for Delete {
         "delete"
     }
     fn doc(&self) -> &'static str {
-        "delete(@m[k]): removes one key, e.g. delete(@start[tid])"
+        "delete(@m, k) or delete(@m[k]): removes one key, e.g. delete(@start, tid)"
     }
     fn form(&self) -> Form {
         Form::Function
     }
     fn lower(&self, cx: &mut Lowerer, call: &Call) -> Result<Lowered> {
-        call.arity(1, 1)?;
+        call.arity(1, 2)?;
         let arg = &call.args[0];
-        let ExprKind::Map(m) = &arg.kind else {
-            return Err(Diagnostic::new(
-                Code::Type,
-                arg.span,
-                "delete() expects a map element such as @m[k]",
-            ));
+        let element = match (&arg.kind, call.args.get(1)) {
+            (ExprKind::Map(m), None) => m.clone(),
+            (ExprKind::Map(m), Some(key)) if m.keys.is_empty() => MapRef {
+                keys: vec![key.clone()],
+                ..m.clone()
+            },
+            _ => {
+                return Err(Diagnostic::new(
+                    Code::Type,
+                    arg.span,
+                    "delete() expects a map and a key, as in delete(@m, k), or an element, as in delete(@m[k])",
+                ))
+            }
         };
+        let m = &element;
         if matches!(cx.map_info(&m.name).and_then(|i| i.value.as_ref()), Some(v) if v.has_bucket_key())
         {
             return Err(Diagnostic::new(

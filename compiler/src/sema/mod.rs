@@ -134,22 +134,26 @@ fn compile_here(
     let declared = maps::declarations(&program.map_decls)?;
     let instances = expand_probes(&program, kernel, options, &mut warnings)?;
     let mut table = MapTable::default();
-    let mut lowered = None;
-    for _ in 0..4 {
+    // A map's type may come from a later probe or statement than a use (a
+    // `for` over it, `@m.0`): lower again until the types settle, and only
+    // then count the errors, which may have come from provisional types.
+    let mut lowered = Err(Diagnostics::default());
+    for _ in 0..8 {
         let before = table.clone();
-        let result = lower_all(&instances, &mut table, options, kernel)?;
+        lowered = lower_all(&instances, &mut table, options, kernel);
         if table == before {
-            lowered = Some(result);
             break;
         }
+        if lowered.is_ok() {
+            lowered = Err(Diagnostic::new(
+                Code::Type,
+                Span::default(),
+                "map types did not settle; please report this program",
+            )
+            .into());
+        }
     }
-    let (functions, events) = lowered.ok_or_else(|| {
-        Diagnostic::new(
-            Code::Type,
-            Span::default(),
-            "map types did not settle; please report this program",
-        )
-    })?;
+    let (functions, events) = lowered?;
     let scratch = functions
         .iter()
         .filter_map(|(_, f)| codegen::scratch_bytes(f))

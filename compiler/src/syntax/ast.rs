@@ -103,6 +103,12 @@ pub enum StmtKind {
         end: Expr,
         body: Block,
     },
+    /// `for ($kv : @map) { }`: `$kv` is each element's `(key, value)`.
+    ForMap {
+        var: Ident,
+        map: MapRef,
+        body: Block,
+    },
     /// `break`: leave the innermost loop.
     Break,
     /// `continue`: start the innermost loop's next iteration.

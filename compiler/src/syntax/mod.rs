@@ -101,6 +101,9 @@ mod tests {
                 expr(end),
                 nested(body, depth)
             ),
+            StmtKind::ForMap { var, map: m, body } => {
+                format!("(for {} {} {})", var.name, map(m), nested(body, depth))
+            }
             StmtKind::Break => "break".to_string(),
             StmtKind::Continue => "continue".to_string(),
             StmtKind::Return => "return".to_string(),
@@ -287,6 +290,7 @@ mod tests {
                         e(out, src, end);
                         b(out, src, body);
                     }
+                    StmtKind::ForMap { body, .. } => b(out, src, body),
                     StmtKind::Return | StmtKind::Break | StmtKind::Continue => {}
                 }
             }
@@ -350,6 +354,7 @@ mod tests {
             "BEGIN { if (1) { } }",
             "BEGIN { $r = args->return + @if + $else + iffy + $1; if (a) { }; @x = 1 }",
             "BEGIN { if pid > 1 { } else if tid { } while $i < 3 { $i++ } }",
+            "BEGIN { for $i : 0..3 { } for ($kv : @m) { } for $kv : @m { } }",
         ]));
     }
 

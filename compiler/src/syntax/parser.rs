@@ -239,14 +239,21 @@ fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt> {
                 name: v.as_str().to_string(),
                 span: span_of(&v),
             };
-            let start = expr(it.next().expect("range start"))?;
-            let end = expr(it.next().expect("range end"))?;
-            let body = block(it.next().expect("for body"))?;
-            StmtKind::ForRange {
-                var,
-                start,
-                end,
-                body,
+            let first = expr(it.next().expect("range start or map"))?;
+            let next = it.next().expect("range end or body");
+            if next.as_rule() == Rule::block {
+                StmtKind::ForMap {
+                    var,
+                    map: iterated_map(first)?,
+                    body: block(next)?,
+                }
+            } else {
+                StmtKind::ForRange {
+                    var,
+                    start: first,
+                    end: expr(next)?,
+                    body: block(it.next().expect("for body"))?,
+                }
             }
         }
         Rule::return_stmt => StmtKind::Return,
@@ -519,6 +526,23 @@ fn map_ref(pair: Pair<'_, Rule>) -> Result<MapRef> {
     let name = it.next().expect("map name").as_str().to_string();
     let keys = it.map(expr).collect::<Result<_>>()?;
     Ok(MapRef { name, keys, span })
+}
+
+/// The map of `for ($kv : @map)`: a whole map, not an element or another value.
+fn iterated_map(e: Expr) -> Result<MapRef> {
+    match e.kind {
+        ExprKind::Map(m) if m.keys.is_empty() => Ok(m),
+        ExprKind::Map(m) => Err(error(
+            m.span,
+            "a `for` loop iterates over a whole map, not one element",
+        )
+        .with_help(format!(
+            "write `for ($kv : {})`; `$kv.0` is each key",
+            m.name
+        ))),
+        _ => Err(error(e.span, "a `for` loop iterates over a map or a range")
+            .with_help("write `for ($kv : @map)` or `for ($i : start..end)`")),
+    }
 }
 
 fn ident(pair: &Pair<'_, Rule>) -> Ident {

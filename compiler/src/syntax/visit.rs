@@ -41,6 +41,7 @@ pub fn exprs_in_block(block: &Block, f: &mut impl FnMut(&Expr)) {
                 expr(end, f);
                 exprs_in_block(body, f);
             }
+            StmtKind::ForMap { body, .. } => exprs_in_block(body, f),
             StmtKind::Break | StmtKind::Continue | StmtKind::Return => {}
         }
     }

@@ -117,11 +117,10 @@ impl Lowerer<'_> {
                         .expect("checked")
                         .field(self, &call, field)
                 }
-                _ => Err(Diagnostic::new(
-                    Code::Type,
-                    field.span,
-                    "field access needs a builtin with fields, such as `args`",
-                )),
+                _ => {
+                    let v = self.expr(expr)?;
+                    self.tuple_element(v, field)
+                }
             },
             ExprKind::IncDec {
                 target,

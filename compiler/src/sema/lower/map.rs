@@ -29,6 +29,14 @@ impl Lowerer<'_> {
             }
             vals.push(v);
         }
+        // `@m[(a, b)]` and `@m[$t]` with a tuple `$t` are `@m[a, b]`.
+        if let [Lowered::Mem(slot, Type::Tuple(types))] = vals.as_slice() {
+            let (slot, types) = (*slot, types.clone());
+            let offsets = Type::field_offsets(&types);
+            vals = (0..types.len())
+                .map(|i| self.field_val(slot, offsets[i], &types[i]))
+                .collect();
+        }
         let key_types: Vec<Type> = vals.iter().map(|v| storage_type(v.ty())).collect();
         self.maps.use_keys(&map.name, key_types, map.span)?;
         let info = self.maps.get(&map.name).expect("registered");
@@ -84,6 +92,19 @@ impl Lowerer<'_> {
             Lowered::Reg(r, ty.clone())
         } else {
             Lowered::Mem(slot, ty.clone())
+        }
+    }
+
+    /// The value of type `ty` at `ptr + at` (memory the verifier knows: a
+    /// caller's frame, a map value): a scalar, a word kept 64 bits wide
+    /// like every stored scalar, in a register.
+    pub(super) fn load_val_at(&mut self, ptr: VReg, at: i16, ty: &Type) -> Lowered {
+        if ty.is_scalar() {
+            Lowered::Reg(self.load_ptr(ptr, at, 8, ty.clone()), ty.clone())
+        } else {
+            let s = self.slot(ty.size());
+            self.copy_from_ptr(s, ptr, at, ty.size());
+            Lowered::Mem(s, ty.clone())
         }
     }
 

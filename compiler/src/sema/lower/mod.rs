@@ -6,6 +6,7 @@
 mod expr;
 mod loops;
 mod map;
+mod map_loop;
 mod positional;
 pub(crate) use positional::substitute_in_attach_point;
 mod stmt;
@@ -17,7 +18,7 @@ use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::ir::{Arg, Builder, CmpOp, Function, Label, MapId, Operand, ReadKind, Slot, VReg};
 use crate::kernel_info::KernelInfo;
 use crate::probes::ProbeInstance;
-use crate::syntax::ast::{Block, Expr, ExprKind, UnaryOp};
+use crate::syntax::ast::{Block, Expr, ExprKind, Ident, UnaryOp};
 use crate::types::{AddrSpace, Type};
 use std::collections::HashMap;
 
@@ -253,6 +254,32 @@ impl<'a> Lowerer<'a> {
                 }
             },
         }
+    }
+
+    /// `t.N`: element `N` of the tuple `v`.
+    fn tuple_element(&mut self, v: Lowered, field: &Ident) -> Result<Lowered> {
+        let Lowered::Mem(slot, Type::Tuple(types)) = &v else {
+            return Err(Diagnostic::new(
+                Code::Type,
+                field.span,
+                format!("{} has no fields: `.{}` needs a tuple or a builtin with fields, such as `args`", v.ty(), field.name),
+            ));
+        };
+        let index = field
+            .name
+            .parse::<usize>()
+            .ok()
+            .filter(|i| *i < types.len());
+        let Some(i) = index else {
+            return Err(Diagnostic::new(
+                Code::Type,
+                field.span,
+                format!("{} has no element `{}`", v.ty(), field.name),
+            )
+            .with_help(format!("its elements are .0 to .{}", types.len() - 1)));
+        };
+        let offset = Type::field_offsets(types)[i];
+        Ok(self.field_val(*slot, offset, &types[i]))
     }
 
     /// A field of a tuple held in a slot, as a value.

@@ -56,6 +56,7 @@ impl Lowerer<'_> {
                 end,
                 body,
             } => self.for_range(var, start, end, body),
+            StmtKind::ForMap { var, map, body } => self.for_map(var, map, body),
             StmtKind::Break => self.loop_jump(true, s.span),
             StmtKind::Continue => self.loop_jump(false, s.span),
             StmtKind::Return => {
