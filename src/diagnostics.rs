@@ -28,10 +28,12 @@ fn render(src: &Source, d: &Diagnostic, severity: Severity) {
         m = m.with_help(help.clone());
     }
     if d.span != Span::default() || !src.text.is_empty() {
-        m = m.with_label(label(src, d.span, d.label.clone().unwrap_or("here".into())));
-        for other in &d.related {
-            m = m.and_label(label(src, other.span, other.label.clone()));
-        }
+        let primary = label(src, d.span, d.label.clone().unwrap_or("here".into()));
+        let others = d
+            .related
+            .iter()
+            .map(|other| label(src, other.span, other.label.clone()));
+        m = m.with_labels(std::iter::once(primary).chain(others));
     }
     let report = Report::new(m).with_source_code(NamedSource::new(&src.name, src.text.clone()));
     eprintln!("{report:?}");

@@ -456,3 +456,40 @@ fn tuple_elements_are_read_by_index() {
         "0 1 str 5 6 99 7 m\n(5, 6)\n\n\n@[2, bye]: 2\n@k[5, 6]: 3\n@t: (7, m)"
     );
 }
+
+#[test]
+fn block_expressions_scopes_and_let() {
+    require_bpf!();
+    let out = out_of(
+        r#"BEGIN { let $a = { let $b = 1; $b }; $x = { $y = { $z = 10; $z + 5 }; $y * 2 }; _ = { printf("d "); 1 }; printf("%d %d\n", $a, $x); exit(); }"#,
+    );
+    assert_eq!(out, "d 1 30");
+    let out = out_of(
+        r#"BEGIN { if 1 { $x = 1; } if 1 { let $x; if $x { $x = 5; } printf("%d ", $x); } let $c: uint8 = 300; let $s; $s = "late"; printf("%d %s\n", $c, $s); exit(); }"#,
+    );
+    assert_eq!(out, "0 44 late");
+    let out = out_of(
+        r#"BEGIN { $k = "test"; @m[$k] = 1; $k = "longer"; @m[$k] = 2; $t = ("hi", 1); $t = ("hellolongstr", 2); print($t); exit(); }"#,
+    );
+    assert_eq!(out, "(hellolongstr, 2)\n\n\n@m[test]: 1\n@m[longer]: 2");
+}
+
+#[test]
+fn macros_expand_hygienically() {
+    require_bpf!();
+    let out = out_of(
+        r#"macro inc($x) { $x += 1; $x } macro add(x) { $y = x + 1; $y } BEGIN { $a = 1; $b = inc($a); $y = 2; printf("%d %d %d %d\n", $a, $b, add($y), $y); set(@m); exit(); } macro set(@m) { @m[1] = one; } macro one() { 1 }"#,
+    );
+    assert_eq!(out, "2 2 3 2\n\n\n@m[1]: 1");
+    let out = out_of(
+        r#"macro side(x) { x; x; } BEGIN { side({ printf("hi") }); printf(" %d\n", __builtin_uid == uid()); exit(); }"#,
+    );
+    assert_eq!(out, "hihi 1");
+}
+
+#[test]
+fn macro_errors_point_at_the_body_and_the_call() {
+    let out = common::run(&["-e", r#"macro m(x) { x + "s" } BEGIN { @ = m(1); }"#]);
+    out.assert_code(1);
+    common::assert_diagnostic(&out, &["cannot be applied", "in this use of macro m()"]);
+}

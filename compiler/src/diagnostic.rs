@@ -8,16 +8,26 @@ use std::fmt;
 pub struct Span {
     pub start: usize,
     pub end: usize,
+    /// 0 for text as written; `n` for text copied by macro expansion `n`
+    /// (`ast::Program::expansions[n - 1]`), which says where it was called.
+    pub origin: u32,
 }
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end }
+        Span {
+            start,
+            end,
+            origin: 0,
+        }
     }
 
-    /// The smallest span covering both.
+    /// The smallest span covering both (in `self`'s expansion).
     pub fn to(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
+        Span {
+            origin: self.origin,
+            ..Span::new(self.start.min(other.start), self.end.max(other.end))
+        }
     }
 }
 
@@ -82,8 +92,8 @@ pub struct Diagnostic {
     pub span: Span,
     /// Text shown under the underlined span.
     pub label: Option<String>,
-    /// Other places that explain this one.
-    pub related: Vec<Secondary>,
+    /// Other places that explain this one (boxed: keeps `Result`s small).
+    pub related: Box<[Secondary]>,
     pub help: Option<String>,
 }
 
@@ -94,17 +104,19 @@ impl Diagnostic {
             message: message.into(),
             span,
             label: None,
-            related: Vec::new(),
+            related: Box::default(),
             help: None,
         }
     }
 
     /// Points also at `span`, labelled.
     pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Self {
-        self.related.push(Secondary {
+        let mut related = std::mem::take(&mut self.related).into_vec();
+        related.push(Secondary {
             span,
             label: label.into(),
         });
+        self.related = related.into_boxed_slice();
         self
     }
 

@@ -12,6 +12,7 @@ pub mod format;
 pub mod helpers;
 pub mod ir;
 pub mod kernel_info;
+pub mod macros;
 pub mod probes;
 pub mod sema;
 pub mod syntax;

@@ -1001,3 +1001,55 @@ fn tuple_elements() {
     check_err!("BEGIN { $t = (1, 2); print($t.x); }", "has no element `x`");
     check_err!("BEGIN { $i = 1; print($i.0); }", "int64 has no fields");
 }
+
+#[test]
+fn blocks_scopes_and_declarations() {
+    check_ok!("BEGIN { let $a = { let $b = 1; $b }; @ = $a; }");
+    check_ok!("BEGIN { $x = { $y = { $z = 10; $z + 5 }; $y * 2 }; @ = $x; }");
+    check_ok!("BEGIN { if 1 { $x = 1; } if 1 { let $x; if $x { $x = 5; } @ = $x; } }");
+    check_ok!("BEGIN { let $a; $a = \"str\"; @ = $a; }");
+    check_ok!("BEGIN { let $c: uint8 = 300; let $s: string[4]; $s = \"abc\"; @ = ($c, $s); }");
+    check_ok!("BEGIN { let $t: typeof(comm); $t = comm; @ = $t; }");
+    check_ok!("BEGIN { $k = \"test\"; @m[$k] = 1; $k = \"longer\"; @m[$k] = 2; }");
+    check_ok!("BEGIN { _ = { @x = 1; 1 }; }");
+    let d = check_err!(
+        "BEGIN { if 1 { $x = 1; } @ = $x; }",
+        "undefined variable $x"
+    );
+    expect(d, "name", None);
+    let d = check_err!(
+        "BEGIN { $x = 1; let $x; }",
+        "Variable $x was already declared. Variable shadowing is not allowed."
+    );
+    assert_eq!(d.related.len(), 1);
+    let d = check_err!(
+        "BEGIN { let $p: struct task_struct *; }",
+        "cannot declare a variable of type `struct task_struct *`"
+    );
+    expect(d, "type", Some("string[N]"));
+    check_err!("BEGIN { let $1 = 2; }", "positional parameter");
+    check_err!("BEGIN { @x = { 1; }; }", "no value to assign");
+    check_err!("BEGIN { $a = 1; $a = \"s\"; }", "cannot be assigned");
+}
+
+#[test]
+fn macros() {
+    check_ok!("macro inc($x) { $x += 1; $x } BEGIN { $a = 1; @ = inc($a); }");
+    check_ok!("BEGIN { @ = one; } macro one() { 1 }");
+    check_ok!("BEGIN { @ = (__builtin_uid == uid, comm(), __builtin_comm); }");
+    let src = "macro m(x) { x + \"s\" } BEGIN { @ = m(1); }";
+    let ds =
+        tracelet_compiler::compile_stages(src, &Fixture::new(), &Options::default()).unwrap_err();
+    let d = &ds.0[0];
+    assert_eq!(&src[d.span.start..d.span.end], "x + \"s\"", "{d:?}");
+    assert_eq!(d.related.len(), 1, "{d:?}");
+    assert_eq!(&src[d.related[0].span.start..d.related[0].span.end], "m(1)");
+    check_err!(
+        "macro u() { @x } BEGIN { @ = u(); }",
+        "Unhygienic access to map: @x"
+    );
+    check_err!(
+        "macro f($v) { $v } BEGIN { f(1); }",
+        "expects a variable for arg $v"
+    );
+}

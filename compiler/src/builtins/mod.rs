@@ -214,8 +214,34 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &lhist::Lhist,
 ];
 
-/// Looks a builtin up by name.
+/// Builtin variables bpftrace v0.26 also names `__builtin_<name>` (its
+/// standard library defines `name` as a macro expanding to that).
+pub static BUILTIN_ALIASES: &[&str] = &[
+    "cgroup",
+    "comm",
+    "cpid",
+    "cpu",
+    "curtask",
+    "elapsed",
+    "func",
+    "gid",
+    "jiffies",
+    "ncpus",
+    "probe",
+    "probetype",
+    "rand",
+    "retval",
+    "uid",
+    "usermode",
+    "username",
+];
+
+/// Looks a builtin up by name or `__builtin_` alias.
 pub fn find(name: &str) -> Option<&'static dyn Builtin> {
+    let name = name
+        .strip_prefix("__builtin_")
+        .filter(|n| BUILTIN_ALIASES.contains(n))
+        .unwrap_or(name);
     BUILTINS.iter().copied().find(|b| b.name() == name)
 }
 

@@ -5,7 +5,7 @@ use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::ir::MapId;
 use crate::syntax::ast::MapDecl;
 use crate::types::Type;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What is known about one map so far.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +23,10 @@ pub struct MapInfo {
 pub struct MapTable {
     pub maps: BTreeMap<String, MapInfo>,
     pub uses_stacks: bool,
+    /// Scratch variables' types learnt from all their assignments (the
+    /// longest string, the type a later assignment gives `let $x;`), by the
+    /// span of the variable's definition; the next pass allocates them so.
+    pub var_types: HashMap<Span, Type>,
 }
 
 impl MapTable {

@@ -128,7 +128,26 @@ fn compile_here(
     kernel: &dyn KernelInfo,
     options: &Options,
 ) -> std::result::Result<Compiled, Diagnostics> {
-    let program = crate::syntax::parse(src)?;
+    let mut program = crate::syntax::parse(src)?;
+    let within_macros = |expansions: &[ast::Expansion], ds: Diagnostics| {
+        let annotated = ds.0.into_iter();
+        Diagnostics(
+            annotated
+                .map(|d| crate::macros::annotate(expansions, d))
+                .collect(),
+        )
+    };
+    crate::macros::expand(&mut program).map_err(|ds| within_macros(&program.expansions, ds))?;
+    let expansions = program.expansions.clone();
+    compile_expanded(program, kernel, options).map_err(|ds| within_macros(&expansions, ds))
+}
+
+/// Compiles a program whose macros are expanded.
+fn compile_expanded(
+    program: ast::Program,
+    kernel: &dyn KernelInfo,
+    options: &Options,
+) -> std::result::Result<Compiled, Diagnostics> {
     let options = &crate::config::apply(&program.config, options)?;
     let mut warnings = Vec::new();
     let declared = maps::declarations(&program.map_decls)?;
@@ -151,6 +170,14 @@ fn compile_here(
                 "map types did not settle; please report this program",
             )
             .into());
+        }
+        if table.var_types != before.var_types {
+            // Maps typed from a variable's placeholder are stale.
+            let var_types = std::mem::take(&mut table.var_types);
+            table = MapTable {
+                var_types,
+                ..MapTable::default()
+            };
         }
     }
     let (functions, events) = lowered?;

@@ -2,12 +2,53 @@
 
 use crate::diagnostic::Span;
 
-/// A whole script: its config block, map declarations, then probes in source order.
+/// A whole script: its config block, map declarations, macros, then probes in source order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
     pub config: Vec<ConfigEntry>,
     pub map_decls: Vec<MapDecl>,
+    /// Macro definitions; expanded away by [`crate::macros::expand`].
+    pub macros: Vec<Macro>,
     pub probes: Vec<Probe>,
+    /// Where each macro expansion came from, indexed by `Span::origin - 1`.
+    pub expansions: Vec<Expansion>,
+}
+
+/// `macro name(params) { statements; value }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Macro {
+    pub name: Ident,
+    pub params: Vec<MacroParam>,
+    /// A [`ExprKind::Block`]: the macro's statements and optional value.
+    pub body: Expr,
+    pub span: Span,
+}
+
+/// A macro parameter: how the argument is passed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MacroParam {
+    /// `$x`: a variable of the caller, by reference.
+    Var(Ident),
+    /// `@x`: a map of the caller.
+    Map(Ident),
+    /// `x`: any expression, inserted wherever `x` is used.
+    Expr(Ident),
+}
+
+impl MacroParam {
+    pub fn ident(&self) -> &Ident {
+        match self {
+            MacroParam::Var(i) | MacroParam::Map(i) | MacroParam::Expr(i) => i,
+        }
+    }
+}
+
+/// One expansion of a macro: its name and the call it replaced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expansion {
+    pub name: String,
+    /// The call site, itself possibly inside another expansion.
+    pub call: Span,
 }
 
 /// `let @name = kind(max_entries);`
@@ -115,6 +156,23 @@ pub enum StmtKind {
     Continue,
     /// `return`
     Return,
+    /// `let $x;`, `let $x: type;`, `let $x = e;`: a variable of the enclosing block.
+    Let {
+        var: Ident,
+        ty: Option<DeclType>,
+        value: Option<Expr>,
+    },
+    /// `_ = e`: evaluates `e`, drops its value.
+    Discard(Expr),
+}
+
+/// The type written in `let $x: type`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeclType {
+    /// `uint8`, `string`, `string[16]`, `struct task_struct *` as written.
+    Named(Ident),
+    /// `typeof(e)`: the type of `e`, which is not evaluated.
+    TypeOf(Box<Expr>),
 }
 
 /// A name with its span: `$x` keeps its `$`, builtins and functions are bare.
@@ -189,6 +247,12 @@ pub enum ExprKind {
     },
     /// `(a, b, …)` with at least two elements.
     Tuple(Vec<Expr>),
+    /// `{ stmts; value }`: runs the statements in a scope of their own; its
+    /// value is a last expression without `;` (none: the block is void).
+    Block {
+        stmts: Vec<Stmt>,
+        value: Option<Box<Expr>>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -3,7 +3,9 @@
 pub mod ast;
 pub mod literal;
 mod parser;
+pub mod print;
 pub mod visit;
+pub mod visit_mut;
 
 use crate::diagnostic::Diagnostic;
 
@@ -22,157 +24,11 @@ pub fn parse(src: &str) -> Result<ast::Program, Diagnostic> {
 mod tests {
     use super::ast::*;
     use super::parse;
+    use super::print::sexpr;
     use crate::diagnostic::Diagnostic;
     use std::fmt::Write as _;
 
     // ------------------------------------------------------------ printers
-
-    /// A compact S-expression rendering of a program, one statement a line.
-    fn sexpr(program: &Program) -> String {
-        let mut out = String::new();
-        for entry in &program.config {
-            writeln!(out, "config {} = {:?}", entry.key.name, entry.value).unwrap();
-        }
-        for probe in &program.probes {
-            let aps: Vec<&str> = probe
-                .attach_points
-                .iter()
-                .map(|a| a.text.as_str())
-                .collect();
-            write!(out, "probe [{}]", aps.join(", ")).unwrap();
-            if let Some(pred) = &probe.predicate {
-                write!(out, " /{}/", expr(pred)).unwrap();
-            }
-            out.push('\n');
-            block(&mut out, &probe.body, 1);
-        }
-        out
-    }
-
-    fn block(out: &mut String, block: &Block, depth: usize) {
-        for s in &block.stmts {
-            writeln!(out, "{}{}", "  ".repeat(depth), stmt(s, depth)).unwrap();
-        }
-    }
-
-    fn nested(b: &Block, depth: usize) -> String {
-        let mut out = String::from("{\n");
-        block(&mut out, b, depth + 1);
-        out + &"  ".repeat(depth) + "}"
-    }
-
-    fn stmt(s: &Stmt, depth: usize) -> String {
-        let assign =
-            |op: &Option<BinaryOp>| op.map_or("=".to_string(), |op| format!("{}=", op.symbol()));
-        match &s.kind {
-            StmtKind::Expr(e) => expr(e),
-            StmtKind::AssignMap { map: m, op, value } => {
-                format!("({} {} {})", assign(op), map(m), expr(value))
-            }
-            StmtKind::AssignVar { var, op, value } => {
-                format!("({} {} {})", assign(op), var.name, expr(value))
-            }
-            StmtKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let mut s = format!("(if {} {}", expr(cond), nested(then, depth));
-                if let Some(o) = otherwise {
-                    s += &format!(" else {}", nested(o, depth));
-                }
-                s + ")"
-            }
-            StmtKind::Unroll { count, body } => {
-                format!("(unroll {} {})", expr(count), nested(body, depth))
-            }
-            StmtKind::While { cond, body } => {
-                format!("(while {} {})", expr(cond), nested(body, depth))
-            }
-            StmtKind::ForRange {
-                var,
-                start,
-                end,
-                body,
-            } => format!(
-                "(for {} {} {} {})",
-                var.name,
-                expr(start),
-                expr(end),
-                nested(body, depth)
-            ),
-            StmtKind::ForMap { var, map: m, body } => {
-                format!("(for {} {} {})", var.name, map(m), nested(body, depth))
-            }
-            StmtKind::Break => "break".to_string(),
-            StmtKind::Continue => "continue".to_string(),
-            StmtKind::Return => "return".to_string(),
-        }
-    }
-
-    fn map(m: &MapRef) -> String {
-        if m.keys.is_empty() {
-            return m.name.clone();
-        }
-        format!("{}[{}]", m.name, list(&m.keys))
-    }
-
-    fn list(items: &[Expr]) -> String {
-        items.iter().map(expr).collect::<Vec<_>>().join(" ")
-    }
-
-    fn expr(e: &Expr) -> String {
-        match &e.kind {
-            ExprKind::Int(n) => n.to_string(),
-            ExprKind::Str(bytes) => format!("\"{}\"", bytes.escape_ascii()),
-            ExprKind::Ident(name) | ExprKind::Var(name) => name.clone(),
-            ExprKind::Map(m) => map(m),
-            ExprKind::Call { name, args } if args.is_empty() => format!("({})", name.name),
-            ExprKind::Call { name, args } => format!("({} {})", name.name, list(args)),
-            ExprKind::Binary { op, lhs, rhs } => {
-                format!("({} {} {})", op.symbol(), expr(lhs), expr(rhs))
-            }
-            ExprKind::Unary { op, expr: inner } => {
-                let op = match op {
-                    UnaryOp::Neg => "neg",
-                    UnaryOp::Not => "!",
-                    UnaryOp::BitNot => "~",
-                };
-                format!("({op} {})", expr(inner))
-            }
-            ExprKind::Ternary {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let then = then.as_deref().map_or("_".to_string(), expr);
-                format!("(? {} {then} {})", expr(cond), expr(otherwise))
-            }
-            ExprKind::Cast { ty, expr: inner } => format!("(cast {} {})", ty.name, expr(inner)),
-            ExprKind::Field {
-                expr: inner,
-                field,
-                arrow,
-            } => {
-                format!(
-                    "({} {} {})",
-                    if *arrow { "->" } else { "." },
-                    expr(inner),
-                    field.name
-                )
-            }
-            ExprKind::IncDec {
-                target,
-                increment,
-                prefix,
-            } => {
-                let op = if *increment { "++" } else { "--" };
-                let (pre, post) = if *prefix { (op, "") } else { ("", op) };
-                format!("({pre}{}{post})", expr(target))
-            }
-            ExprKind::Tuple(items) => format!("(tuple {})", list(items)),
-        }
-    }
 
     /// A diagnostic as the message, then the source line with `^` under the span.
     fn render(src: &str, d: &Diagnostic) -> String {
@@ -248,6 +104,10 @@ mod tests {
                     ));
                 }
                 ExprKind::Tuple(items) => items.iter().for_each(|x| e(out, src, x)),
+                ExprKind::Block { stmts, value } => {
+                    stmts.iter().for_each(|s| st(out, src, s));
+                    value.iter().for_each(|v| e(out, src, v));
+                }
                 _ => {}
             }
         }
@@ -256,43 +116,48 @@ mod tests {
                 "block `{}`",
                 &src[block.span.start..block.span.end]
             ));
-            for s in &block.stmts {
-                out.push(format!("stmt `{}`", &src[s.span.start..s.span.end]));
-                match &s.kind {
-                    StmtKind::Expr(x) => e(out, src, x),
-                    StmtKind::AssignMap { map, value, .. } => {
-                        out.push(format!("map `{}`", &src[map.span.start..map.span.end]));
-                        e(out, src, value);
-                    }
-                    StmtKind::AssignVar { var, value, .. } => {
-                        out.push(format!("var `{}`", &src[var.span.start..var.span.end]));
-                        e(out, src, value);
-                    }
-                    StmtKind::If {
-                        cond,
-                        then,
-                        otherwise,
-                    } => {
-                        e(out, src, cond);
-                        b(out, src, then);
-                        if let Some(o) = otherwise {
-                            b(out, src, o);
-                        }
-                    }
-                    StmtKind::Unroll { count, body } | StmtKind::While { cond: count, body } => {
-                        e(out, src, count);
-                        b(out, src, body);
-                    }
-                    StmtKind::ForRange {
-                        start, end, body, ..
-                    } => {
-                        e(out, src, start);
-                        e(out, src, end);
-                        b(out, src, body);
-                    }
-                    StmtKind::ForMap { body, .. } => b(out, src, body),
-                    StmtKind::Return | StmtKind::Break | StmtKind::Continue => {}
+            block.stmts.iter().for_each(|s| st(out, src, s));
+        }
+        fn st(out: &mut Vec<String>, src: &str, s: &Stmt) {
+            out.push(format!("stmt `{}`", &src[s.span.start..s.span.end]));
+            match &s.kind {
+                StmtKind::Expr(x) | StmtKind::Discard(x) => e(out, src, x),
+                StmtKind::Let { var, value, .. } => {
+                    out.push(format!("var `{}`", &src[var.span.start..var.span.end]));
+                    value.iter().for_each(|v| e(out, src, v));
                 }
+                StmtKind::AssignMap { map, value, .. } => {
+                    out.push(format!("map `{}`", &src[map.span.start..map.span.end]));
+                    e(out, src, value);
+                }
+                StmtKind::AssignVar { var, value, .. } => {
+                    out.push(format!("var `{}`", &src[var.span.start..var.span.end]));
+                    e(out, src, value);
+                }
+                StmtKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    e(out, src, cond);
+                    b(out, src, then);
+                    if let Some(o) = otherwise {
+                        b(out, src, o);
+                    }
+                }
+                StmtKind::Unroll { count, body } | StmtKind::While { cond: count, body } => {
+                    e(out, src, count);
+                    b(out, src, body);
+                }
+                StmtKind::ForRange {
+                    start, end, body, ..
+                } => {
+                    e(out, src, start);
+                    e(out, src, end);
+                    b(out, src, body);
+                }
+                StmtKind::ForMap { body, .. } => b(out, src, body),
+                StmtKind::Return | StmtKind::Break | StmtKind::Continue => {}
             }
         }
         let program = parse(src).unwrap();
@@ -355,6 +220,35 @@ mod tests {
             "BEGIN { $r = args->return + @if + $else + iffy + $1; if (a) { }; @x = 1 }",
             "BEGIN { if pid > 1 { } else if tid { } while $i < 3 { $i++ } }",
             "BEGIN { for $i : 0..3 { } for ($kv : @m) { } for $kv : @m { } }",
+        ]));
+    }
+
+    #[test]
+    fn syntax_blocks_and_declarations() {
+        insta::assert_snapshot!(cases(&[
+            "BEGIN { $a = { let $b = 1; $b }; $c = { 1; }; { $d = 2 } @x = 1 }",
+            "BEGIN { print({ $x = 1; $x > 1 }); if ({ 1 }) { } _ = { print(1); 1 } }",
+            "BEGIN { let $a; let $b = 2; let $c: uint8 = 7; let $d: string[16]; let $e: typeof(1 + 1); }",
+            "BEGIN { let $f: struct task_struct *; let $g: string }",
+            "BEGIN { if $a { } else if has_key(@m, 1) { } if (a) { } }",
+            "i:s:1 /pid / 2/ { } i:s:1 /pid/{ }",
+            "BEGIN { $x = { $y = { $z = 10; $z + 5 }; $y * 2 } }",
+            "BEGIN { let = 1 }",
+            "BEGIN { let $x: = 1 }",
+            "BEGIN { _ == 1 }",
+        ]));
+    }
+
+    #[test]
+    fn syntax_macros() {
+        insta::assert_snapshot!(cases(&[
+            "macro one() { 1 } BEGIN { print(one()) }",
+            "macro f($a, @b, c) { $a += 1; @b = c; } BEGIN { f($x, @y, 1 + 2) } macro g() { }",
+            "config = { max_strlen = 8 } macro m(x) { x } BEGIN { m(1) }",
+            "macro m(x) { x }",
+            "macro (x) { x } BEGIN { }",
+            "macro m(1) { } BEGIN { }",
+            "macro m(x) BEGIN { }",
         ]));
     }
 

@@ -27,7 +27,9 @@ pub(super) fn parse(src: &str) -> Result<Program> {
     let mut program = Program {
         config: Vec::new(),
         map_decls: Vec::new(),
+        macros: Vec::new(),
         probes: Vec::new(),
+        expansions: Vec::new(),
     };
     for item in pairs.next().into_iter().flat_map(Pair::into_inner) {
         match item.as_rule() {
@@ -48,8 +50,17 @@ pub(super) fn parse(src: &str) -> Result<Program> {
             }
             Rule::probe => program.probes.push(probe(item)?),
             Rule::map_decl => program.map_decls.push(map_decl(item)?),
+            Rule::macro_def => program.macros.push(macro_def(item)?),
             _ => {}
         }
+    }
+    if program.probes.is_empty() {
+        let end = src.trim_end().len();
+        return Err(error(
+            Span::new(end, end),
+            "expected a probe: the program has none",
+        )
+        .with_help("add one, e.g. `BEGIN { printf(\"hello\\n\"); }`"));
     }
     Ok(program)
 }
@@ -164,7 +175,11 @@ fn is_punct(rule: Rule) -> bool {
             | Rule::kw_while
             | Rule::kw_for
             | Rule::kw_config
+            | Rule::kw_macro
             | Rule::kw_let
+            | Rule::kw_typeof
+            | Rule::assign_eq
+            | Rule::discard
             | Rule::config_eq
             | Rule::EOI
     )
@@ -210,10 +225,63 @@ fn probe(pair: Pair<'_, Rule>) -> Result<Probe> {
     })
 }
 
+fn macro_def(pair: Pair<'_, Rule>) -> Result<Macro> {
+    let span = span_of(&pair);
+    let mut it = children(pair);
+    let name = ident(&it.next().expect("macro name"));
+    let mut params = Vec::new();
+    let mut body = None;
+    for p in it {
+        let id = ident(&p);
+        params.push(match p.as_rule() {
+            Rule::var => MacroParam::Var(id),
+            Rule::map_name => MacroParam::Map(id),
+            Rule::ident => MacroParam::Expr(id),
+            _ => {
+                body = Some(block_expr(p)?);
+                continue;
+            }
+        });
+    }
+    Ok(Macro {
+        name,
+        params,
+        body: body.expect("grammar guarantees a macro body"),
+        span,
+    })
+}
+
 fn block(pair: Pair<'_, Rule>) -> Result<Block> {
     let span = span_of(&pair);
     let stmts = children(pair).map(stmt).collect::<Result<_>>()?;
     Ok(Block { stmts, span })
+}
+
+/// A block as an expression: a last expression statement not followed by
+/// `;` is its value.
+fn block_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let valued = pair
+        .clone()
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::rbrace)
+        .last()
+        .is_some_and(|p| p.as_rule() == Rule::expr_stmt);
+    let mut stmts = block(pair)?.stmts;
+    let value = match stmts.pop() {
+        Some(Stmt {
+            kind: StmtKind::Expr(e),
+            ..
+        }) if valued => Some(Box::new(e)),
+        last => {
+            stmts.extend(last);
+            None
+        }
+    };
+    Ok(Expr {
+        kind: ExprKind::Block { stmts, value },
+        span,
+    })
 }
 
 fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt> {
@@ -257,6 +325,9 @@ fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt> {
             }
         }
         Rule::return_stmt => StmtKind::Return,
+        Rule::let_stmt => let_stmt(pair)?,
+        Rule::discard_stmt => StmtKind::Discard(expr(first(pair))?),
+        Rule::block_stmt => StmtKind::Expr(block_expr(first(pair))?),
         Rule::break_stmt => StmtKind::Break,
         Rule::continue_stmt => StmtKind::Continue,
         Rule::assign_map => {
@@ -300,6 +371,24 @@ fn if_stmt(pair: Pair<'_, Rule>) -> Result<StmtKind> {
         then,
         otherwise,
     })
+}
+
+fn let_stmt(pair: Pair<'_, Rule>) -> Result<StmtKind> {
+    let mut it = children(pair);
+    let var = ident(&it.next().expect("let variable"));
+    let (mut ty, mut value) = (None, None);
+    for p in it {
+        if p.as_rule() != Rule::decl_type {
+            value = Some(expr(p)?);
+            continue;
+        }
+        let inner = first(p);
+        ty = Some(match inner.as_rule() {
+            Rule::typeof_type => DeclType::TypeOf(Box::new(expr(first(inner))?)),
+            _ => DeclType::Named(ident(&inner)),
+        });
+    }
+    Ok(StmtKind::Let { var, ty, value })
 }
 
 /// Splits `target op= value` into its parts.
@@ -377,6 +466,7 @@ fn expr(pair: Pair<'_, Rule>) -> Result<Expr> {
         }
         Rule::map_ref => ExprKind::Map(map_ref(pair)?),
         Rule::var => ExprKind::Var(pair.as_str().to_string()),
+        Rule::block => return block_expr(pair),
         _ => ExprKind::Ident(pair.as_str().to_string()),
     };
     Ok(Expr { kind, span })
@@ -683,7 +773,11 @@ fn expected_names(positives: &[Rule]) -> Vec<&'static str> {
     let mut names: Vec<&str> = Vec::new();
     for &rule in positives {
         let name = match describe(rule) {
-            _ if in_block && (starts_stmt_rule(rule) || rule == Rule::semi) => "a statement",
+            _ if in_block
+                && (starts_stmt_rule(rule) || matches!(rule, Rule::semi | Rule::block)) =>
+            {
+                "a statement"
+            }
             Some(name) => name,
             None => continue,
         };
@@ -727,7 +821,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::continue_stmt
         | Rule::assign_map
         | Rule::assign_var
+        | Rule::let_stmt
+        | Rule::discard_stmt
+        | Rule::block_stmt
         | Rule::expr_stmt => "a statement",
+        Rule::macro_def => "a macro",
+        Rule::decl_type | Rule::type_name | Rule::typeof_type => "a type name",
         Rule::expr
         | Rule::ternary
         | Rule::logical_or
@@ -752,7 +851,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::map_ref | Rule::map_name => "a map",
         Rule::int_type | Rule::struct_type | Rule::named_type => "a type name",
         Rule::field_name => "a field name",
-        Rule::assign_op | Rule::config_eq => "`=`",
+        Rule::assign_op | Rule::assign_eq | Rule::config_eq => "`=`",
         Rule::config_entry | Rule::config_key => "a config entry",
         Rule::config_word => "a value",
         Rule::pred_end => "`/`",

@@ -1,12 +1,27 @@
 //! Walking the AST: every expression of a block, outermost first.
 
-use super::ast::{Block, Expr, ExprKind, StmtKind};
+use super::ast::{Block, Expr, ExprKind, Stmt, StmtKind};
 
 /// Calls `f` on every expression in `block`, nested blocks included.
 pub fn exprs_in_block(block: &Block, f: &mut impl FnMut(&Expr)) {
-    for s in &block.stmts {
+    exprs_in_stmts(&block.stmts, f)
+}
+
+/// Calls `f` on every expression of `stmts`, nested blocks included; the
+/// operand of `typeof` is not evaluated, so not visited.
+pub fn exprs_in_stmts(stmts: &[Stmt], f: &mut impl FnMut(&Expr)) {
+    for s in stmts {
         match &s.kind {
-            StmtKind::Expr(e) => expr(e, f),
+            StmtKind::Expr(e) | StmtKind::Discard(e) => expr(e, f),
+            StmtKind::Let { var, value, .. } => {
+                f(&Expr {
+                    kind: ExprKind::Var(var.name.clone()),
+                    span: var.span,
+                });
+                if let Some(v) = value {
+                    expr(v, f);
+                }
+            }
             StmtKind::AssignMap { map, value, .. } => {
                 map.keys.iter().for_each(|k| expr(k, f));
                 expr(value, f);
@@ -73,5 +88,11 @@ pub fn expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         | ExprKind::Cast { expr: inner, .. }
         | ExprKind::Field { expr: inner, .. }
         | ExprKind::IncDec { target: inner, .. } => expr(inner, f),
+        ExprKind::Block { stmts, value } => {
+            exprs_in_stmts(stmts, f);
+            if let Some(v) = value {
+                expr(v, f);
+            }
+        }
     }
 }

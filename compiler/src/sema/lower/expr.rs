@@ -49,7 +49,13 @@ impl Lowerer<'_> {
                 self.map_value(id, m, key)
             }
             ExprKind::Call { name, args } => {
-                let b = self.builtin(name, Form::Function)?;
+                // `comm()`: v0.26 variables are macros without parameters.
+                let variable = builtins::find(&name.name).filter(|b| b.form() == Form::Variable);
+                let form = match variable {
+                    Some(_) if args.is_empty() => Form::Variable,
+                    _ => Form::Function,
+                };
+                let b = self.builtin(name, form)?;
                 b.lower(
                     self,
                     &Call {
@@ -91,7 +97,7 @@ impl Lowerer<'_> {
             } => self.ternary(cond, then.as_deref(), otherwise),
             ExprKind::Cast { ty, expr } if ty.name == "bool" => self.truth(expr),
             ExprKind::Cast { ty, expr } => {
-                let (bits, signed) = cast_type(&ty.name).ok_or_else(|| {
+                let (bits, signed) = int_type(&ty.name).ok_or_else(|| {
                     let message = if ty.name.contains('*') || ty.name.contains(' ') {
                         format!("casts to `{}` are not supported yet: only integer casts are", ty.name)
                     } else {
@@ -127,6 +133,7 @@ impl Lowerer<'_> {
                 increment,
                 prefix,
             } => self.inc_dec(target, *increment, *prefix),
+            ExprKind::Block { stmts, value } => self.block_expr(stmts, value.as_deref()),
             ExprKind::Tuple(items) => {
                 let vals = items
                     .iter()
@@ -488,7 +495,8 @@ impl Lowerer<'_> {
     }
 }
 
-fn cast_type(name: &str) -> Option<(u8, bool)> {
+/// `int8` … `uint64` as (bits, signed).
+pub(super) fn int_type(name: &str) -> Option<(u8, bool)> {
     let (signed, bits) = match name.strip_prefix('u') {
         Some(rest) => (false, rest.strip_prefix("int")?),
         None => (true, name.strip_prefix("int")?),

@@ -186,12 +186,13 @@ impl Lowerer<'_> {
         let mut locals = Vec::new();
         for c in captures {
             let val = self.load_val_at(frame, c.offset as i16, c.val.ty());
-            self.vars.insert(c.name.clone(), Var { val: val.clone() });
+            self.vars
+                .insert(c.name.clone(), Var::new(val.clone(), Span::default()));
             locals.push(val);
         }
         let element = self.element(walk, &params);
         let lowered = element.and_then(|val| {
-            self.vars.insert(var.name.clone(), Var { val });
+            self.vars.insert(var.name.clone(), Var::new(val, var.span));
             self.loops.push(LoopTargets {
                 next: done,
                 exit: stop,

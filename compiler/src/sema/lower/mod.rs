@@ -10,6 +10,7 @@ mod map_loop;
 mod positional;
 pub(crate) use positional::substitute_in_attach_point;
 mod stmt;
+mod vars;
 
 use super::maps::{storage_type, MapTable};
 use super::Options;
@@ -46,6 +47,23 @@ impl Lowered {
 #[derive(Clone, Debug)]
 struct Var {
     val: Lowered,
+    /// Where it was declared or first assigned: the key of its type in
+    /// [`MapTable::var_types`].
+    def: Span,
+    /// Declared by `let` without a type and not yet assigned: its storage is
+    /// a placeholder until a pass knows the type from its assignments.
+    untyped: bool,
+}
+
+impl Var {
+    /// A variable whose type is known, defined at `def`.
+    fn new(val: Lowered, def: Span) -> Var {
+        Var {
+            val,
+            def,
+            untyped: false,
+        }
+    }
 }
 
 /// Lowers one probe instance; shared state (maps, events) lives across probes.
@@ -61,6 +79,8 @@ pub struct Lowerer<'a> {
     /// The kernel the script is compiled for (`kaddr()` resolves symbols).
     kernel: &'a dyn KernelInfo,
     vars: HashMap<String, Var>,
+    /// Innermost last: the variables each enclosing block introduced.
+    scopes: Vec<Vec<String>>,
     exit_label: Label,
     /// Innermost last: where `continue` and `break` go.
     loops: Vec<LoopTargets>,
@@ -116,6 +136,7 @@ impl<'a> Lowerer<'a> {
             runtime_maps,
             kernel,
             vars: HashMap::new(),
+            scopes: Vec::new(),
             exit_label,
             loops: Vec::new(),
         }

@@ -60,6 +60,21 @@ pub fn substitute_in_attach_point(ap: &AttachPoint, params: &[String]) -> Result
     })
 }
 
+/// `$1`, `$#` … cannot be assigned or declared.
+pub fn check_assignable(var: &crate::syntax::ast::Ident) -> Result<()> {
+    if !is_positional(&var.name) {
+        return Ok(());
+    }
+    Err(Diagnostic::new(
+        Code::Type,
+        var.span,
+        format!(
+            "{} is a positional parameter and cannot be assigned",
+            var.name
+        ),
+    ))
+}
+
 /// True for `$1`, `$#` …: names that cannot be assigned.
 pub fn is_positional(name: &str) -> bool {
     index(name).is_some()

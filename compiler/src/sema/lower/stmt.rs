@@ -1,19 +1,15 @@
 //! Statements: blocks, control flow, variable and map assignment.
 
-use super::{Lowered, Lowerer, Var};
+use super::{Lowered, Lowerer};
 use crate::artifact::MapValue;
 use crate::builtins::{self, Aggregate, Call, Form};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result, Span};
 use crate::ir::{CmpOp, MapId, Operand, Slot, VReg};
 use crate::sema::maps::storage_type;
-use crate::syntax::ast::{BinaryOp, Block, Expr, ExprKind, Ident, MapRef, Stmt, StmtKind};
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, MapRef, Stmt, StmtKind};
 use crate::types::Type;
 
 impl Lowerer<'_> {
-    pub(super) fn block(&mut self, b: &Block) -> Result<()> {
-        b.stmts.iter().try_for_each(|s| self.stmt(s))
-    }
-
     pub(super) fn stmt(&mut self, s: &Stmt) -> Result<()> {
         match &s.kind {
             StmtKind::Expr(e) => self.expr(e).map(drop),
@@ -63,6 +59,10 @@ impl Lowerer<'_> {
                 self.leave();
                 Ok(())
             }
+            StmtKind::Let { var, ty, value } => {
+                self.declare(var, ty.as_ref(), value.as_ref(), s.span)
+            }
+            StmtKind::Discard(e) => self.expr(e).map(drop),
         }
     }
 
@@ -73,69 +73,20 @@ impl Lowerer<'_> {
         value: &Expr,
         span: Span,
     ) -> Result<()> {
-        if super::positional::is_positional(&var.name) {
-            return Err(Diagnostic::new(
-                Code::Type,
-                var.span,
-                format!(
-                    "{} is a positional parameter and cannot be assigned",
-                    var.name
-                ),
-            ));
-        }
+        super::positional::check_assignable(var)?;
         let new = match op {
-            None => self.expr(value)?,
+            None => self.assigned_value(value)?,
             Some(op) => {
                 let (cur, cur_ty) = self.var_scalar(var)?;
                 let (rhs, rhs_ty) = self.scalar(value)?;
                 self.arith(op, (cur, cur_ty), (rhs, rhs_ty), value)?
             }
         };
-        if new.ty() == &Type::Void {
-            return Err(Diagnostic::new(
-                Code::Type,
-                value.span,
-                "this expression has no value to assign",
-            ));
+        if self.vars.contains_key(&var.name) {
+            self.assign_existing(var, &new, span)
+        } else {
+            self.define(&var.name, &new, span)
         }
-        match self.vars.get(&var.name).cloned() {
-            None => {
-                let val = match &new {
-                    Lowered::Reg(_, t) => {
-                        let r = self.reg(t.clone());
-                        self.copy_into(&new, &Lowered::Reg(r, t.clone()));
-                        Lowered::Reg(r, t.clone())
-                    }
-                    Lowered::Mem(_, t) => {
-                        let s = self.zeroed_slot(t.size());
-                        self.store(s, 0, &new, t);
-                        Lowered::Mem(s, t.clone())
-                    }
-                };
-                self.vars.insert(var.name.clone(), Var { val });
-            }
-            Some(Var { val }) => {
-                let compatible = match (val.ty(), new.ty()) {
-                    (a, b) if a.is_scalar() && b.is_scalar() => true,
-                    (Type::Str { size: a }, Type::Str { size: b }) => b <= a,
-                    (a, b) => a == b,
-                };
-                if !compatible {
-                    return Err(Diagnostic::new(
-                        Code::Type,
-                        span,
-                        format!(
-                            "{} has type {}, and cannot be assigned a {}",
-                            var.name,
-                            val.ty(),
-                            new.ty()
-                        ),
-                    ));
-                }
-                self.copy_into(&new, &val);
-            }
-        }
-        Ok(())
     }
 
     /// Copies `from` into the variable storage `to`.
@@ -171,7 +122,7 @@ impl Lowerer<'_> {
                     var.span,
                     format!("undefined variable {}", var.name),
                 )
-                .with_label("used before any assignment in this probe");
+                .with_label("not assigned or declared before, in this block or an enclosing one");
                 match did_you_mean(&var.name, self.vars.keys().map(String::as_str)) {
                     Some(s) => d.with_help(format!("did you mean {s}?")),
                     None => d,
