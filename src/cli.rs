@@ -18,6 +18,10 @@ pub struct Cli {
     /// -e, all of these are parameters.
     #[arg(value_name = "FILE [ARGS]", allow_hyphen_values = true)]
     pub args: Vec<String>,
+    /// A `--` was given: words after the program that start with `--` are
+    /// named options for `getopt()` (set from the raw command line).
+    #[arg(skip)]
+    pub separator: bool,
     /// Do not print the `Attaching N probes...` banner.
     #[arg(short = 'q')]
     pub quiet: bool,
@@ -55,10 +59,34 @@ impl Cli {
         self.args.first().filter(|_| self.program.is_none())
     }
 
-    /// The positional parameters `$1`, `$2`, …
-    pub fn params(&self) -> &[String] {
+    /// The words after the program: positional parameters `$1`, `$2`, …
+    /// and, given after `--`, named options `--name[=value]` for `getopt()`.
+    fn words(&self) -> impl Iterator<Item = &String> {
         let skip = usize::from(self.program.is_none()).min(self.args.len());
-        &self.args[skip..]
+        self.args[skip..].iter().filter(|w| *w != "--")
+    }
+
+    /// The positional parameters `$1`, `$2`, …
+    pub fn params(&self) -> Vec<String> {
+        self.words()
+            .filter(|w| !(self.separator && w.starts_with("--")))
+            .cloned()
+            .collect()
+    }
+
+    /// The named options (`--depth=3` as `depth=3`), given after `--`.
+    pub fn named_params(&self) -> Vec<String> {
+        self.words()
+            .filter(|_| self.separator)
+            .filter_map(|w| w.strip_prefix("--").map(str::to_string))
+            .collect()
+    }
+
+    /// A word that looks like a named option but comes before any `--`.
+    pub fn misplaced_option(&self) -> Option<&str> {
+        self.words()
+            .find(|w| !self.separator && w.starts_with("--"))
+            .map(String::as_str)
     }
 }
 

@@ -27,7 +27,7 @@ fn render(src: &Source, d: &Diagnostic, severity: Severity) {
     if let Some(help) = &d.help {
         m = m.with_help(help.clone());
     }
-    if d.span != Span::default() || !src.text.is_empty() {
+    if d.span != Span::default() && !src.text.is_empty() {
         let primary = label(src, d.span, d.label.clone().unwrap_or("here".into()));
         let others = d
             .related

@@ -21,7 +21,10 @@ use tracelet_runtime::{Child, RunOptions, RuntimeError, Session};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+        Ok(cli) => Cli {
+            separator: std::env::args().any(|a| a == "--"),
+            ..cli
+        },
         // Usage errors exit 1 like every other error (bpftrace's convention);
         // --help and --version print and exit 0.
         Err(e) => {
@@ -76,9 +79,19 @@ impl Mode {
 
 /// The program text and the compiler settings (environment, `$1`…).
 fn program(cli: &Cli) -> Result<(Source, Options), ()> {
+    if let Some(word) = cli.misplaced_option() {
+        report_plain(
+            &format!("unexpected argument `{word}`"),
+            Some(
+                "named program options for getopt() go after `--`: tracelet -e '…' -- --name=value",
+            ),
+        );
+        return Err(());
+    }
     let src = read_source(cli)?;
     let mut options = options_from_env()?;
-    options.positional = cli.params().to_vec();
+    options.positional = cli.params();
+    options.named_params = cli.named_params();
     Ok((src, options))
 }
 

@@ -493,3 +493,29 @@ fn macro_errors_point_at_the_body_and_the_call() {
     out.assert_code(1);
     common::assert_diagnostic(&out, &["cannot be applied", "in this use of macro m()"]);
 }
+
+#[test]
+fn named_program_options_after_the_separator() {
+    require_bpf!();
+    let program = r#"BEGIN { print(($1, getopt("aa", 10), getopt("bb", -1), $2, getopt("cc", "hello"), getopt("dd"), getopt("ee", true))); exit(); }"#;
+    let out = common::run(&[
+        "-q", "-e", program, "pos1", "--", "--aa=20", "--bb=-5", "--cc=bye", "pos2", "--dd",
+    ]);
+    out.assert_ok();
+    assert_eq!(
+        out.stdout.lines().next(),
+        Some("(pos1, 20, -5, pos2, bye, true, true)"),
+        "{out}"
+    );
+    // A command-line error: no source line to show.
+    let out = common::run(&["-q", "-e", program, "--", "--zz"]);
+    assert_eq!(out.code, Some(1), "{out}");
+    for needle in [
+        "unexpected program command line options: --zz",
+        "expected program options: --aa, --bb, --cc, --dd, --ee",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}: {out}");
+    }
+    let out = common::run(&["-q", "-e", program, "--", "--aa=x"]);
+    common::assert_diagnostic(&out, &["option --aa invalid integer (value: x)"]);
+}

@@ -459,7 +459,12 @@ fn positional_parameters() {
     ok("BEGIN { @ = $1 + $3 + $#; @s = str($2); @m = $9; @e = str($9); }");
     ok("tracepoint:syscalls:sys_enter_read /pid == $1/ { @ = count(); }");
     let err = |src: &str| compile(src, &Fixture::new(), &opts).unwrap_err();
-    let d = err("BEGIN { @ = $2; }");
+    // A parameter that is not a number is a string (v0.26) …
+    ok(r#"BEGIN { @ = $2; if ($2 == "hello") { } }"#);
+    // … but not where a number must be.
+    let d = err("BEGIN { @ = $2 + 1; }");
+    assert!(d.message.contains("string"), "{}", d.message);
+    let d = err("BEGIN { unroll($2) { } }");
     assert!(
         d.message.contains("$2 is `hello`, not a number"),
         "{}",

@@ -7,6 +7,7 @@ pub mod args;
 pub mod bswap;
 pub mod context;
 pub mod cpid;
+pub mod getopt;
 pub mod hist;
 pub mod join;
 pub mod kstack;
@@ -177,6 +178,7 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &truth::True,
     &truth::False,
     &cpid::Cpid,
+    &getopt::Getopt,
     &args::Args,
     &regs::Arg0,
     &regs::Arg1,

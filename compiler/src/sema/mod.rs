@@ -5,6 +5,7 @@ pub mod lower;
 pub mod maps;
 
 use crate::artifact::{key_fields, Artifact, MapRole, MapSpec, MapType, ProbeSpec};
+use crate::builtins;
 use crate::codegen::{self, ElfProgram, ElfSubprogram, Program, RuntimeMaps};
 use crate::config::MissingProbes;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Result, Span};
@@ -31,6 +32,9 @@ pub struct Options {
     pub cpid: Option<u32>,
     /// The script's positional parameters: `$1` is `positional[0]`.
     pub positional: Vec<String>,
+    /// Named program options given after `--`, without the leading `--`:
+    /// `depth=3`, or `verbose` for a bare flag (read by `getopt()`).
+    pub named_params: Vec<String>,
     /// How `kstack` and `ustack` print when the call names no mode (`stack_mode`).
     pub stack_mode: StackMode,
     /// Print every map at exit (`print_maps_on_exit`).
@@ -55,6 +59,7 @@ impl Default for Options {
             ringbuf_pages: 256,
             cpid: None,
             positional: Vec::new(),
+            named_params: Vec::new(),
             stack_mode: StackMode::Bpftrace,
             print_maps_on_exit: true,
             str_trunc_trailer: crate::artifact::STR_TRUNC_TRAILER.into(),
@@ -149,6 +154,7 @@ fn compile_expanded(
     options: &Options,
 ) -> std::result::Result<Compiled, Diagnostics> {
     let options = &crate::config::apply(&program.config, options)?;
+    builtins::getopt::check_given(&program, &options.named_params)?;
     let mut warnings = Vec::new();
     let declared = maps::declarations(&program.map_decls)?;
     let instances = expand_probes(&program, kernel, options, &mut warnings)?;

@@ -1,7 +1,7 @@
 //! Positional parameters: `$1`, `$2`, … are the words after the script on the
-//! command line, and `$#` is how many there are. As in bpftrace, a numeric
-//! parameter is an integer, any parameter is a string through `str($N)`, and a
-//! missing one is 0 (or "").
+//! command line, and `$#` is how many there are. As in bpftrace v0.26, a
+//! numeric parameter is an integer, any other a string, any parameter is a
+//! string through `str($N)`, and a missing one is 0 (or "").
 
 use super::{Lowered, Lowerer};
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
@@ -83,7 +83,15 @@ pub fn is_positional(name: &str) -> bool {
 impl Lowerer<'_> {
     /// The value of `$N` or `$#`, or `None` when `name` is a scratch variable.
     pub(super) fn positional(&mut self, name: &str, span: Span) -> Option<Result<Lowered>> {
-        index(name)?;
+        let n = index(name)?;
+        let given = n
+            .checked_sub(1)
+            .and_then(|i| self.options.positional.get(i));
+        if let Some(text) = given.filter(|t| name != "$#" && number(t).is_none()) {
+            // A parameter that is not a number is a string (v0.26).
+            let text = text.clone();
+            return Some(Ok(self.string_literal(text.as_bytes())));
+        }
         let value = self.positional_int(name, span);
         Some(value.map(|v| Lowered::Reg(self.constant(v, Type::I64), Type::I64)))
     }
