@@ -57,13 +57,16 @@ fn verbose_prints_tracepoint_arguments() {
 }
 
 #[test]
-fn everything_is_sorted_tracepoints() {
+fn everything_is_sorted_tracepoints_and_raw_tracepoints() {
     require_bpf!();
     let all = lines(&["-l"]);
     assert!(all.len() > 100, "only {} probes", all.len());
-    assert!(all.iter().all(|l| l.starts_with("tracepoint:")));
+    assert!(all
+        .iter()
+        .all(|l| l.starts_with("tracepoint:") || l.starts_with("rawtracepoint:vmlinux:")));
     assert!(all.windows(2).all(|w| w[0] < w[1]), "not sorted");
     assert!(all.contains(&"tracepoint:sched:sched_switch".to_string()));
+    assert!(all.contains(&"rawtracepoint:vmlinux:sched_switch".to_string()));
     assert_eq!(lines(&["-l", "*"]), all);
 }
 

@@ -46,6 +46,10 @@ pub enum AttachPlan {
         category: String,
         event: String,
     },
+    /// A raw tracepoint by event name (`sched_switch`).
+    RawTracepoint {
+        event: String,
+    },
     /// A software perf event sampled on one CPU (`cpu: Some`) or on every CPU.
     PerfEvent {
         event: SoftwareEvent,

@@ -662,12 +662,12 @@ fn register_errors() {
     );
     let d = check_err!(
         "uretprobe:/tmp/target:target { @ = arg0; }",
-        "arg0 is only available in kprobe and uprobe probes, not in uretprobe:/tmp/target:target"
+        "arg0 is only available in rawtracepoint, kprobe and uprobe probes, not in uretprobe:/tmp/target:target"
     );
     expect(d, "type", Some("retval"));
     check_err!(
         "kretprobe:vfs_read { @ = arg3; }",
-        "arg3 is only available in kprobe and uprobe probes"
+        "arg3 is only available in rawtracepoint, kprobe and uprobe probes"
     );
     let src = "BEGIN { printf(\"%s\\n\", func); }";
     let d = check_err!(
@@ -1057,4 +1057,39 @@ fn macros() {
         "macro f($v) { $v } BEGIN { f(1); }",
         "expects a variable for arg $v"
     );
+}
+
+#[test]
+fn raw_tracepoints() {
+    let names = |src: &str| -> Vec<String> {
+        let c = compile(src, &Fixture::new(), &Options::default())
+            .unwrap_or_else(|d| panic!("`{src}`: {}", d.message));
+        c.artifact.probes.iter().map(|p| p.name.clone()).collect()
+    };
+    assert_eq!(
+        names("rawtracepoint:sys_exit { @[arg0] = count(); }"),
+        ["rawtracepoint:vmlinux:sys_exit"]
+    );
+    assert_eq!(
+        names("rt:vmlinu*:sys_e* { @ = arg1; }"),
+        [
+            "rawtracepoint:vmlinux:sys_enter",
+            "rawtracepoint:vmlinux:sys_exit"
+        ]
+    );
+    // Provider names are case-insensitive.
+    assert_eq!(
+        names("RawTracepoint:sys_enter { }"),
+        ["rawtracepoint:vmlinux:sys_enter"]
+    );
+    let d = check_err!(
+        "rawtracepoint:nonsense:sys_exit { }",
+        "no matches for rawtracepoint nonsense:sys_exit"
+    );
+    expect(d, "missing", Some("tracelet -l"));
+    let d = check_err!(
+        "rawtracepoint:sys_exit { @ = retval; }",
+        "retval is only available in kretprobe and uretprobe probes"
+    );
+    expect(d, "type", None);
 }

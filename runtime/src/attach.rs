@@ -98,6 +98,7 @@ pub fn attach(bpf: &mut Ebpf, spec: &ProbeSpec) -> Result<Vec<Link>> {
     match &spec.attach {
         AttachPlan::Begin | AttachPlan::End => Ok(Vec::new()),
         AttachPlan::Tracepoint { category, event } => tracepoint(bpf, spec, category, event),
+        AttachPlan::RawTracepoint { event } => raw_tracepoint(bpf, spec, event),
         AttachPlan::PerfEvent {
             event,
             sample,
@@ -132,6 +133,13 @@ fn tracepoint(bpf: &mut Ebpf, spec: &ProbeSpec, category: &str, event: &str) -> 
     let fail = |e: ProgramError| attach_error(spec, &e);
     let p: &mut TracePoint = typed(bpf, spec)?;
     let id = p.attach(category, event).map_err(fail)?;
+    Ok(vec![Box::new(p.take_link(id).map_err(fail)?)])
+}
+
+fn raw_tracepoint(bpf: &mut Ebpf, spec: &ProbeSpec, event: &str) -> Result<Vec<Link>> {
+    let fail = |e: ProgramError| attach_error(spec, &e);
+    let p: &mut RawTracePoint = typed(bpf, spec)?;
+    let id = p.attach(event).map_err(fail)?;
     Ok(vec![Box::new(p.take_link(id).map_err(fail)?)])
 }
 

@@ -1,5 +1,6 @@
 //! The registers of kprobes and uprobes: `arg0`…`arg5` (the first six integer
-//! arguments under the x86_64 calling convention), `retval` (the return value,
+//! arguments under the x86_64 calling convention; a raw tracepoint's first
+//! six arguments), `retval` (the return value,
 //! in return probes) and `func` (the probed function's name).
 
 use super::{Builtin, Call, Form};
@@ -56,13 +57,18 @@ fn register(cx: &mut Lowerer, offset: u32) -> Lowered {
 pub fn register_space(cx: &Lowerer) -> Option<AddrSpace> {
     match &cx.probe().context {
         ProbeContext::Regs { space, .. } => Some(*space),
+        ProbeContext::RawTracepoint => Some(AddrSpace::Kernel),
         _ => None,
     }
 }
 
 macro_rules! arg_builtin {
-    ($ty:ident, $name:literal, $offset:expr, $doc:literal) => {
+    ($ty:ident, $name:literal, $index:literal, $offset:expr, $doc:literal) => {
         super::variable!($ty, $name, $doc, |cx, call| {
+            if matches!(cx.probe().context, ProbeContext::RawTracepoint) {
+                // The context is the array of the tracepoint's u64 arguments.
+                return Ok(register(cx, $index * 8));
+            }
             let (ret, _) = regs(cx, $name, ContextBuiltin::Arg, call.span)?;
             if ret {
                 return Err(unavailable(cx, $name, ContextBuiltin::Arg, call.span)
@@ -76,36 +82,42 @@ macro_rules! arg_builtin {
 arg_builtin!(
     Arg0,
     "arg0",
+    0,
     pt_regs::DI,
     "arg0: the first argument of a kprobe or uprobe, e.g. @[arg0] = count()"
 );
 arg_builtin!(
     Arg1,
     "arg1",
+    1,
     pt_regs::SI,
     "arg1: the second argument, e.g. printf(\"%s\\n\", str(arg1))"
 );
 arg_builtin!(
     Arg2,
     "arg2",
+    2,
     pt_regs::DX,
     "arg2: the third argument, e.g. @bytes = hist(arg2)"
 );
 arg_builtin!(
     Arg3,
     "arg3",
+    3,
     pt_regs::CX,
     "arg3: the fourth argument, e.g. printf(\"%d\\n\", arg3)"
 );
 arg_builtin!(
     Arg4,
     "arg4",
+    4,
     pt_regs::R8,
     "arg4: the fifth argument, e.g. @[arg4] = count()"
 );
 arg_builtin!(
     Arg5,
     "arg5",
+    5,
     pt_regs::R9,
     "arg5: the sixth argument, e.g. @[arg5] = count()"
 );

@@ -222,6 +222,20 @@ mod tests {
     }
 
     const ALL: &[&str] = &[
+        "rawtracepoint:vmlinux:block_rq_complete",
+        "rawtracepoint:vmlinux:block_rq_issue",
+        "rawtracepoint:vmlinux:sched_migrate_task",
+        "rawtracepoint:vmlinux:sched_process_exec",
+        "rawtracepoint:vmlinux:sched_process_exit",
+        "rawtracepoint:vmlinux:sched_process_fork",
+        "rawtracepoint:vmlinux:sched_process_free",
+        "rawtracepoint:vmlinux:sched_stat_runtime",
+        "rawtracepoint:vmlinux:sched_switch",
+        "rawtracepoint:vmlinux:sched_wakeup",
+        "rawtracepoint:vmlinux:sched_wakeup_new",
+        "rawtracepoint:vmlinux:sched_waking",
+        "rawtracepoint:vmlinux:sys_enter",
+        "rawtracepoint:vmlinux:sys_exit",
         "tracepoint:block:block_rq_complete",
         "tracepoint:block:block_rq_issue",
         "tracepoint:raw_syscalls:sys_enter",
@@ -250,8 +264,14 @@ mod tests {
         assert_eq!(ls("*"), ALL);
         assert_eq!(ls(""), ALL);
         assert_eq!(ls("*:*"), ALL);
-        assert_eq!(ls("tracepoint:*"), ALL);
-        assert_eq!(ls("t:*:*"), ALL);
+        let tracepoints: Vec<&str> = ALL
+            .iter()
+            .copied()
+            .filter(|p| p.starts_with("tracepoint:"))
+            .collect();
+        assert_eq!(ls("tracepoint:*"), tracepoints);
+        assert_eq!(ls("t:*:*"), tracepoints);
+        assert_eq!(ls("rawtracepoint:*").len(), ALL.len() - tracepoints.len());
     }
 
     #[test]
@@ -301,10 +321,19 @@ mod tests {
 
     #[test]
     fn searches_without_a_probe_type() {
-        assert_eq!(ls("*sched_switch*"), ["tracepoint:sched:sched_switch"]);
+        assert_eq!(
+            ls("*sched_switch*"),
+            [
+                "rawtracepoint:vmlinux:sched_switch",
+                "tracepoint:sched:sched_switch"
+            ]
+        );
         assert_eq!(
             ls("sched_w*"),
             [
+                "rawtracepoint:vmlinux:sched_wakeup",
+                "rawtracepoint:vmlinux:sched_wakeup_new",
+                "rawtracepoint:vmlinux:sched_waking",
                 "tracepoint:sched:sched_wakeup",
                 "tracepoint:sched:sched_wakeup_new",
                 "tracepoint:sched:sched_waking",

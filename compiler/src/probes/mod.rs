@@ -6,6 +6,7 @@ mod interval;
 mod kprobe;
 pub mod list;
 mod profile;
+mod rawtracepoint;
 mod special;
 mod tracepoint;
 mod uprobe;
@@ -48,6 +49,8 @@ pub enum ProbeContext {
         ret: bool,
         func: String,
     },
+    /// A raw tracepoint: `arg0`… are the u64 words of the context, kernel values.
+    RawTracepoint,
 }
 
 /// A builtin that reads the probe's context, for the providers that offer it.
@@ -110,6 +113,7 @@ pub static PROVIDERS: &[&dyn Provider] = &[
     &special::Begin,
     &special::End,
     &tracepoint::Tracepoint,
+    &rawtracepoint::RawTracepoint,
     &interval::Interval,
     &profile::Profile,
     &kprobe::Kprobe,
@@ -121,7 +125,8 @@ pub static PROVIDERS: &[&dyn Provider] = &[
 /// The provider called `name` (or an alias), or a diagnostic at `span`
 /// suggesting the closest name or listing them all.
 pub fn lookup(name: &str, span: Span) -> Result<&'static dyn Provider> {
-    if let Some(p) = PROVIDERS.iter().find(|p| p.names().contains(&name)) {
+    let named = |p: &&&dyn Provider| p.names().iter().any(|n| n.eq_ignore_ascii_case(name));
+    if let Some(p) = PROVIDERS.iter().find(named) {
         return Ok(*p);
     }
     let d = Diagnostic::new(Code::Probe, span, format!("unknown probe type `{name}`"));
@@ -256,12 +261,12 @@ mod tests {
         let d = lookup("zzzzzzzzzz", Span::new(0, 10)).err().unwrap();
         assert_eq!(
             d.help.as_deref(),
-            Some("probe types: BEGIN, END, tracepoint, interval, profile, kprobe, kretprobe, uprobe, uretprobe")
+            Some("probe types: BEGIN, END, tracepoint, rawtracepoint, interval, profile, kprobe, kretprobe, uprobe, uretprobe")
         );
         assert_eq!(providers_with(ContextBuiltin::Args), "tracepoint probes");
         assert_eq!(
             providers_with(ContextBuiltin::Arg),
-            "kprobe and uprobe probes"
+            "rawtracepoint, kprobe and uprobe probes"
         );
         assert_eq!(
             providers_with(ContextBuiltin::Func),
