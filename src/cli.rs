@@ -22,7 +22,7 @@ pub struct Cli {
     /// named options for `getopt()` (set from the raw command line).
     #[arg(skip)]
     pub separator: bool,
-    /// Do not print the `Attaching N probes...` banner.
+    /// Do not print the `Attached N probes` banner.
     #[arg(short = 'q')]
     pub quiet: bool,
     /// Print one compilation stage and exit (needs no privileges).

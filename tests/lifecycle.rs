@@ -145,3 +145,21 @@ fn held_by_live_process(id: u32) -> bool {
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
         .any(|pid| prog_ids_of(pid).contains(&id))
 }
+
+#[test]
+fn a_probe_fed_by_its_own_output_still_stops() {
+    require_bpf!();
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Every line printed is a write syscall that fires the probe again: the
+    // event loop must still see exit() and signals, never drain forever.
+    let out = common::run_q("tracepoint:raw_syscalls:sys_exit { printf(\"x\\n\"); exit(); }");
+    out.assert_ok();
+    assert!(out.stdout.starts_with("x\n"), "{out}");
+    let mut flood = Running::spawn(&["-q", "-e", "rawtracepoint:sys_exit { printf(\"y\\n\"); }"]);
+    flood.wait_attached(Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(300));
+    flood.signal(libc::SIGTERM);
+    let out = flood.finish(TIMEOUT);
+    assert!(!out.timed_out, "SIGTERM did not stop it: {out}");
+    assert_eq!(out.code, Some(0), "{out}");
+}

@@ -110,8 +110,9 @@ fn aggregation_text_format() {
     require_bpf!();
     let out = common::run(&["-e", AGG]);
     out.assert_ok();
-    let expected = "Attaching 1 probe...\n\n\n@a: 3\n\n@c: 2\n@k[zsh, 2]: 3\n@k[bash, 1]: 5\n@mn: -2\n@mx: 9\n@s: 12\n@st: count 2, average 15, total 30\n\n";
+    let expected = "\n\n@a: 3\n@c: 2\n@k[zsh, 2]: 3\n@k[bash, 1]: 5\n@mn: -2\n@mx: 9\n@s: 12\n@st: { .count = 2, .average = 15, .total = 30 }\n";
     assert_eq!(out.stdout, expected, "{out}");
+    assert_eq!(out.stderr, "Attached 1 probe\n", "{out}");
 }
 
 #[test]
@@ -127,7 +128,7 @@ fn hist_text_format() {
     let sp26 = " ".repeat(26);
     let sp52 = " ".repeat(52);
     let expected = format!(
-        "Attaching 1 probe...\n\n\n@: \n\
+        "\n\n@:\n\
 (..., 0)               1 |{bar26}{sp26}|\n\
 [0]                    0 |{sp52}|\n\
 [1]                    0 |{sp52}|\n\
@@ -165,7 +166,7 @@ fn lhist_text_format() {
     let sp26 = " ".repeat(26);
     let sp52 = " ".repeat(52);
     let expected = format!(
-        "Attaching 1 probe...\n\n\n@: \n\
+        "\n\n@:\n\
 (..., 0)               1 |{bar26}{sp26}|\n\
 [0, 2)                 0 |{sp52}|\n\
 [2, 4)                 2 |{bar52}|\n\
@@ -208,7 +209,7 @@ fn json_stats_and_banner() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(
         lines.first(),
-        Some(&"{\"type\": \"attached_probes\", \"data\": {\"probes\": 1}}"),
+        Some(&"{\"type\": \"attached_probes\", \"count\": 1, \"data\": {\"probes\": 1}}"),
         "{out}"
     );
     assert!(
@@ -224,8 +225,8 @@ fn print_keeps_the_top_entries_divided() {
         "BEGIN { @[1] = 10; @[2] = 20; @[3] = 30; print(@, 2, 10); clear(@); exit(); }",
     );
     out.assert_ok();
-    // The cleared map still prints, as a blank line, in the exit dump.
-    assert_eq!(out.stdout, "@[2]: 2\n@[3]: 3\n\n\n\n", "{out}");
+    // The cleared map prints nothing in the exit dump (v0.26).
+    assert_eq!(out.stdout, "@[2]: 2\n@[3]: 3\n\n\n", "{out}");
 }
 
 #[test]
@@ -240,8 +241,9 @@ fn records_the_ring_buffer_had_no_room_for_are_reported() {
     let out = common::run_cmd(cmd, None, std::time::Duration::from_secs(20));
     out.assert_ok();
     let printed = out.stdout.lines().filter(|l| l.starts_with("0123")).count();
+    // Lost events are the runtime's message: on stderr in text mode.
     let lost: usize = out
-        .stdout
+        .stderr
         .lines()
         .find_map(|l| {
             l.strip_prefix("Lost ")?
@@ -251,6 +253,10 @@ fn records_the_ring_buffer_had_no_room_for_are_reported() {
         })
         .unwrap_or_else(|| panic!("no `Lost N events` line: {out}"));
     assert!(lost > 0 && printed > 0, "{out}");
+    assert!(
+        out.stderr.contains("WARNING: Total lost event count: "),
+        "{out}"
+    );
     // 100 printf records and one exit record, each printed, acted on or counted as lost.
     assert!(
         (100..=101).contains(&(printed + lost)),
@@ -259,16 +265,16 @@ fn records_the_ring_buffer_had_no_room_for_are_reported() {
 }
 
 #[test]
-fn division_is_unsigned_and_empty_maps_still_print_as_bpftrace_does() {
+fn division_is_unsigned_and_empty_maps_print_as_bpftrace_does() {
     require_bpf!();
-    // bpftrace (v0.21 and before) divides and shifts as unsigned; a cleared map
-    // prints as a blank line and a zeroed histogram as its bare header.
+    // bpftrace divides and shifts as unsigned; in v0.26 a cleared map prints
+    // nothing and a zeroed histogram its bare header and a blank line.
     let out = common::run_q(
         r#"BEGIN { printf("%d %d %ld\n", -7/2, -7%3, -16 >> 2); @m[1]=1; clear(@m); @n = 5; @h = hist(5); zero(@h); exit(); }"#,
     );
     out.assert_ok();
     assert_eq!(
-        out.stdout, "-4 0 4611686018427387900\n\n\n@h: \n\n\n@n: 5\n",
+        out.stdout, "-4 0 4611686018427387900\n\n\n@h:\n\n@n: 5\n",
         "{out}"
     );
 }

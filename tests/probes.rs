@@ -70,7 +70,7 @@ fn sys_exit_read_bytes_hist() {
     );
     let _ = std::fs::remove_file(&path);
     out.assert_ok();
-    assert!(out.stdout.contains("@bytes: \n"), "{out}");
+    assert!(out.stdout.contains("@bytes:\n"), "{out}");
     let line = out
         .stdout
         .lines()
@@ -173,7 +173,7 @@ fn oneliner_sched_wakeup_hist() {
     assert!(
         out.stdout
             .lines()
-            .any(|l| l.starts_with("@[") && l.ends_with("]: ")),
+            .any(|l| l.starts_with("@[") && l.ends_with("]:")),
         "{out}"
     );
     assert!(out.stdout.contains('|'), "{out}");
@@ -198,7 +198,7 @@ fn oneliner_hello_world() {
     t.signal(libc::SIGINT);
     let out = t.finish(TIMEOUT);
     out.assert_ok();
-    assert!(out.stdout.starts_with("Attaching 1 probe...\n"), "{out}");
+    assert!(out.stderr.starts_with("Attached 1 probe\n"), "{out}");
     assert!(out.stdout.contains("hello world\n"), "{out}");
 }
 
@@ -244,7 +244,7 @@ fn banner_singular_and_wildcard_count() {
     require_bpf!();
     let out = common::run(&["-e", "BEGIN { exit(); }"]);
     out.assert_ok();
-    assert!(out.stdout.starts_with("Attaching 1 probe...\n"), "{out}");
+    assert_eq!(out.stderr, "Attached 1 probe\n", "{out}");
 
     let n = std::fs::read_dir("/sys/kernel/tracing/events/sched")
         .or_else(|_| std::fs::read_dir("/sys/kernel/debug/tracing/events/sched"))
@@ -257,14 +257,14 @@ fn banner_singular_and_wildcard_count() {
     let out = common::run(&["-e", "tracepoint:sched:sched_wak* { } BEGIN { exit(); }"]);
     out.assert_ok();
     if n > 0 {
-        assert!(
-            out.stdout
-                .starts_with(&format!("Attaching {} probes...\n", n + 1)),
+        assert_eq!(
+            out.stderr,
+            format!("Attached {} probes\n", n + 1),
             "expected {} probes:\n{out}",
             n + 1
         );
     } else {
-        assert!(out.stdout.starts_with("Attaching "), "{out}");
+        assert!(out.stderr.starts_with("Attached "), "{out}");
     }
 }
 
@@ -273,7 +273,7 @@ fn quiet_flag_hides_banner() {
     require_bpf!();
     let out = common::run(&["-q", "-e", r#"BEGIN { printf("x\n"); exit(); }"#]);
     out.assert_ok();
-    assert!(!out.stdout.contains("Attaching"), "{out}");
+    assert!(!out.stderr.contains("Attached"), "{out}");
     assert!(out.stdout.starts_with("x\n"), "{out}");
 }
 
@@ -282,7 +282,7 @@ fn debug_ast_needs_no_kernel() {
     let out = common::run(&["-d", "ast", "-e", "BEGIN { @x = 1 + 2; }"]);
     out.assert_ok();
     assert!(out.stdout.contains("BEGIN"), "{out}");
-    assert!(!out.stdout.contains("Attaching"), "{out}");
+    assert!(!out.stderr.contains("Attached"), "{out}");
 }
 
 #[test]

@@ -134,7 +134,7 @@ fn probe_names_and_banner() {
     let out = common::run(&["-e", &program]);
     let _ = std::fs::remove_dir_all(bin.parent().unwrap());
     out.assert_ok();
-    assert!(out.stdout.starts_with("Attaching 3 probes...\n"), "{out}");
+    assert_eq!(out.stderr, "Attached 3 probes\n", "{out}");
 }
 
 #[test]

@@ -95,7 +95,7 @@ fn ustack_and_usym_symbolize_a_live_process() {
         assert_eq!(sym, name, "frames out of order:\n{stdout}");
         assert!(off.parse::<u64>().is_ok(), "bad offset in `{frame}`");
     }
-    assert!(stdout.contains("\n    c+0\n"), "{stdout}");
+    assert!(stdout.contains("\n        c+0\n"), "{stdout}");
     assert!(stdout.contains("@s[done]: 1\n"), "{stdout}");
     // raw: two hex addresses, no symbols.
     let raw = frames_after(&stdout, "@r[");

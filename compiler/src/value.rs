@@ -15,7 +15,7 @@ pub enum Value {
         count: u64,
         total: i64,
     },
-    /// `stats()`: printed as `count N, average N, total N`.
+    /// `stats()`: printed as `{ .count = N, .average = N, .total = N }`.
     Stats {
         count: u64,
         total: i64,
@@ -72,10 +72,7 @@ impl Value {
             }
             Value::Stack(frames) => stack_text(frames, 8),
             Value::Avg { count, total } => average(*count, *total).to_string(),
-            Value::Stats { count, total } => format!(
-                "count {count}, average {}, total {total}",
-                average(*count, *total)
-            ),
+            Value::Stats { count, total } => stats_text(*count, *total, 1),
             Value::Hist(_) | Value::Map(_) => String::new(),
         }
     }
@@ -102,6 +99,13 @@ pub fn average(count: u64, total: i64) -> i64 {
     } else {
         total / count as i64
     }
+}
+
+/// A `stats()` value as bpftrace v0.26 prints it, a record:
+/// `{ .count = 3, .average = 2, .total = 6 }`; `div` divides the average.
+pub fn stats_text(count: u64, total: i64, div: u64) -> String {
+    let avg = average(count, total) / div.max(1) as i64;
+    format!("{{ .count = {count}, .average = {avg}, .total = {total} }}")
 }
 
 /// `\n`, then one frame per line indented by `indent` (bpftrace's `get_stack`).

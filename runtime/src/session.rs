@@ -18,6 +18,10 @@ use crate::output::{OutputFormat, Sink};
 use crate::signals::StopSignals;
 use crate::snapshot::ScriptMap;
 use crate::symbolizer::{Caches, Symbolizer};
+
+/// Most records one pass of the event loop performs before it looks at
+/// signals and the `-c` command again.
+const DRAIN_BATCH: usize = 4096;
 use aya::maps::{MapData, RingBuf};
 use aya::{Ebpf, EbpfLoader};
 use std::io::Write;
@@ -30,7 +34,7 @@ use tracelet_compiler::Artifact;
 #[derive(Debug, Default)]
 pub struct RunOptions {
     pub format: OutputFormat,
-    /// No `Attaching N probes...` banner.
+    /// No `Attached N probes` banner.
     pub quiet: bool,
     /// Print `__BPFTRACE_NOTIFY_PROBES_ATTACHED` once attached.
     pub notify_attached: bool,
@@ -90,9 +94,6 @@ impl<'a> Session<'a> {
         let bpf = open(artifact)?;
         let signals = StopSignals::install()?;
         let mut run = Running::start(bpf, artifact, self.options, self.caches, signals)?;
-        if !run.options.quiet {
-            run.sink.write(|o| o.attached(artifact.probes.len()))?;
-        }
         let mut links = Vec::new();
         let result = run.trace(child, &mut links);
         attach::detach_all(links);
@@ -137,7 +138,8 @@ struct Running<'a> {
     symbols: Symbolizer,
     signals: StopSignals,
     ncpus: usize,
-    /// `exit()` ran, or the output's reader went away.
+    /// `exit()` ran, a stop signal came, or the output's reader went away:
+    /// tracing stops, and records still in the ring buffer are dropped.
     exit: bool,
     lost_seen: u64,
 }
@@ -177,23 +179,23 @@ impl<'a> Running<'a> {
     }
 
     /// BEGIN, attach, and poll until the run should stop.
+    ///
+    /// As in bpftrace v0.26, BEGIN runs first but its records wait in the
+    /// ring buffer until every probe is attached and announced, so its
+    /// output follows the banner and the attach marker; an `exit()` in
+    /// BEGIN stops the run after that.
     fn trace(&mut self, child: &mut Option<Child>, links: &mut Vec<attach::Link>) -> Result<()> {
         self.run_once(AttachPlan::Begin)?;
-        self.drain()?;
-        if self.exit {
-            return Ok(());
-        }
         for p in &self.artifact.probes {
             links.extend(attach::attach(&mut self.bpf, p)?);
         }
-        if self.options.notify_attached {
-            // A raw line in every output format, as bpftrace prints it.
-            let mut stdout = std::io::stdout();
-            let _ =
-                writeln!(stdout, "__BPFTRACE_NOTIFY_PROBES_ATTACHED").and_then(|_| stdout.flush());
-        }
         if let Some(c) = child.as_mut() {
             c.release().map_err(RuntimeError::new)?;
+        }
+        self.announce_attached()?;
+        self.drain()?;
+        if self.exit {
+            return Ok(());
         }
         let has_events = self
             .artifact
@@ -217,14 +219,43 @@ impl<'a> Running<'a> {
                 last_lost_check = Instant::now();
             }
         }
+        self.exit |= self.signals.stop_requested();
+        Ok(())
+    }
+
+    /// The banner (unless `-q`), then the marker bpftrace's test runner
+    /// waits for (a raw stdout line in every output format).
+    fn announce_attached(&mut self) -> Result<()> {
+        if !self.options.quiet {
+            let probes = self.artifact.probes.len();
+            self.sink.write(|o| o.attached(probes))?;
+        }
+        if self.options.notify_attached {
+            let mut stdout = std::io::stdout();
+            let _ =
+                writeln!(stdout, "__BPFTRACE_NOTIFY_PROBES_ATTACHED").and_then(|_| stdout.flush());
+        }
         Ok(())
     }
 
     /// END, the last records, and every script map.
     fn finish(mut self) -> Result<()> {
+        // Everything is detached: after `exit()` or a signal the records
+        // left are dropped (bpftrace ignores them once it finalizes); after
+        // the command's end they are printed. END's are printed either way.
+        if self.exit {
+            self.discard();
+        } else {
+            self.drain_all()?;
+        }
+        self.exit = false;
         self.run_once(AttachPlan::End)?;
-        self.drain()?;
+        self.drain_all()?;
         self.report_lost()?;
+        if self.lost_seen > 0 {
+            // On stderr, so that it is seen whatever the output's volume.
+            eprintln!("WARNING: Total lost event count: {}", self.lost_seen);
+        }
         self.sink.write(|o| o.end_separator())?;
         let decoder = Decoder {
             maps: LoadedMaps::new(&self.bpf, self.ncpus),
@@ -269,8 +300,12 @@ impl<'a> Running<'a> {
         unsafe { libc::poll(fds.as_mut_ptr(), nfds, 100) };
     }
 
-    /// Decodes every record waiting in the ring buffer and performs it.
-    fn drain(&mut self) -> Result<()> {
+    /// Decodes the records waiting in the ring buffer and performs them, up
+    /// to `exit()` or [`DRAIN_BATCH`] records: probes that fire on the
+    /// tracer's own output (a write syscall) refill the buffer as fast as it
+    /// drains, and the caller must get to see signals. True when the batch
+    /// ended before the buffer did.
+    fn drain(&mut self) -> Result<bool> {
         let decoder = Decoder {
             maps: LoadedMaps::new(&self.bpf, self.ncpus),
             symbols: &self.symbols,
@@ -280,7 +315,12 @@ impl<'a> Running<'a> {
             decoder: &decoder,
             sink: &mut self.sink,
         };
-        while let Some(record) = self.ring.next() {
+        let mut more = true;
+        for _ in 0..DRAIN_BATCH {
+            let Some(record) = self.ring.next().filter(|_| !self.exit) else {
+                more = false;
+                break;
+            };
             let event = Event::decode(self.artifact, &record, &decoder);
             drop(record);
             if let Some(event) = event {
@@ -290,7 +330,18 @@ impl<'a> Running<'a> {
             }
         }
         self.exit |= cx.sink.is_closed();
+        Ok(more)
+    }
+
+    /// Performs every record left once all probes are detached.
+    fn drain_all(&mut self) -> Result<()> {
+        while self.drain()? {}
         Ok(())
+    }
+
+    /// Drops every record left once all probes are detached.
+    fn discard(&mut self) {
+        while self.ring.next().is_some() {}
     }
 
     /// Prints how many records the ring buffer dropped since last time.

@@ -1,5 +1,5 @@
-//! Rendering of values: text (bpftrace v0.21 layout, byte for byte) and JSON
-//! (bpftrace's NDJSON records). Both see only [`Value`]s.
+//! Rendering of values: text (bpftrace v0.26 layout, byte for byte) and JSON
+//! (bpftrace v0.26's NDJSON records). Both see only [`Value`]s.
 
 pub mod json;
 mod json_style;
@@ -74,19 +74,30 @@ pub trait Output {
 }
 
 impl OutputFormat {
-    /// A renderer of this format writing to `w`.
-    pub fn writer<'a, W: Write + 'a>(self, w: W) -> Box<dyn Output + 'a> {
+    /// A renderer of this format writing to `out`; text mode writes the
+    /// runtime's own messages to `err`, JSON mode everything to `out`.
+    pub fn writer<'a, W: Write + 'a, E: Write + 'a>(self, out: W, err: E) -> Box<dyn Output + 'a> {
         match self {
-            OutputFormat::Text => Box::new(TextOutput::new(w)),
-            OutputFormat::Json => Box::new(JsonOutput::new(w)),
+            OutputFormat::Text => Box::new(TextOutput::new(out, err)),
+            OutputFormat::Json => Box::new(JsonOutput::new(out)),
         }
     }
 
-    /// Runs `f` on a renderer writing to memory and returns what it wrote.
+    /// Runs `f` on a renderer writing to memory and returns what it wrote
+    /// to its two streams: the output, then the runtime's messages.
+    pub fn render_streams(
+        self,
+        f: impl FnOnce(&mut dyn Output) -> io::Result<()>,
+    ) -> (String, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        f(&mut *self.writer(&mut out, &mut err)).expect("writing to memory cannot fail");
+        let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+        (text(out), text(err))
+    }
+
+    /// What `f` writes to the output stream (see [`Self::render_streams`]).
     pub fn render(self, f: impl FnOnce(&mut dyn Output) -> io::Result<()>) -> String {
-        let mut buf = Vec::new();
-        f(&mut *self.writer(&mut buf)).expect("writing to memory cannot fail");
-        String::from_utf8_lossy(&buf).into_owned()
+        self.render_streams(f).0
     }
 }
 
@@ -117,14 +128,13 @@ fn is_keyed(m: &Map) -> bool {
 /// The entries in bpftrace's print order, cut to the last `top`.
 ///
 /// Numbers, averages and histogram totals sort ascending by value; other
-/// values by key. Ties between `hist`/`lhist`/`avg`/`stats` entries keep
-/// bpftrace's order: it collects them in a `std::map` keyed by the raw key
-/// bytes, then sorts by value (`src/bpftrace.cpp` `print_map_hist`,
-/// `print_map_stats`), so equal totals come in byte order of the
-/// little-endian keys (`@h[256]` before `@h[1]`). Ties between plain
-/// numbers come in hash-table order in bpftrace, which is not reproducible;
-/// they are ordered by key here. bpftrace applies `top` to every kind except
-/// `stats()` maps, and so does this.
+/// values by key. Ties between `hist`/`lhist`/`avg`/`stats` entries are
+/// ordered by the raw key bytes, as bpftrace collects them in a `std::map`
+/// keyed by those before sorting by value, so equal totals come in byte
+/// order of the little-endian keys (`@h[256]` before `@h[1]`). Ties between
+/// plain numbers come in hash-table order in bpftrace, which is not
+/// reproducible; they are ordered by key here. v0.26 applies `top` to every
+/// kind of map (`src/types_format.cpp` `format`).
 fn sorted_entries(m: &Map, top: usize) -> Vec<&(Vec<Value>, Value)> {
     let mut entries: Vec<_> = m.entries.iter().collect();
     let raw_ties = print_style(m) != PrintStyle::Plain;
@@ -141,8 +151,7 @@ fn sorted_entries(m: &Map, top: usize) -> Vec<&(Vec<Value>, Value)> {
             }
         })
     });
-    let is_stats = matches!(entries.first(), Some((_, Value::Stats { .. })));
-    if top > 0 && !is_stats && entries.len() > top {
+    if top > 0 && entries.len() > top {
         entries.drain(..entries.len() - top);
     }
     entries

@@ -12,14 +12,15 @@ pub struct Sink<'a> {
 }
 
 impl<'a> Sink<'a> {
-    /// A `format` renderer over `file`, or over stdout when there is none.
+    /// A `format` renderer over `file`, or over stdout when there is none;
+    /// text mode writes the runtime's own messages to stderr.
     pub fn new(format: OutputFormat, file: Option<std::fs::File>) -> Self {
         let writer: Box<dyn Write> = match file {
             Some(file) => Box::new(io::BufWriter::new(file)),
             None => Box::new(io::stdout().lock()),
         };
         Sink {
-            out: format.writer(writer),
+            out: format.writer(writer, io::stderr()),
             closed: false,
         }
     }

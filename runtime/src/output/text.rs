@@ -1,24 +1,28 @@
-//! The text renderer: bpftrace v0.21's layout (`src/output.cpp` TextOutput).
+//! The text renderer: bpftrace v0.26's layout (`src/output/text.cpp`
+//! TextOutput). What the script prints goes to one stream; the runtime's own
+//! messages (the `Attached N probes` banner, lost events) to another, stderr
+//! in a run, as bpftrace keeps them out of the program's output.
 
-use super::{divided, nonzero_range, print_style, sorted_entries, Message, Output, PrintStyle};
+use super::{divided, nonzero_range, sorted_entries, Message, Output};
 use std::io::{self, Write};
-use tracelet_compiler::value::{average, stack_text, Bucket, Hist, HistKind, Map, Value};
+use tracelet_compiler::value::{average, stats_text, Bucket, Hist, HistKind, Map, Value};
 
 /// Width of a histogram bar.
 const BAR_WIDTH: usize = 52;
 
-/// Writes bpftrace's text output to `W`.
-pub struct TextOutput<W: Write> {
+/// Writes bpftrace's text output to `W`, and the runtime's messages to `E`.
+pub struct TextOutput<W: Write, E: Write> {
     out: W,
+    err: E,
 }
 
-impl<W: Write> TextOutput<W> {
-    pub fn new(out: W) -> Self {
-        TextOutput { out }
+impl<W: Write, E: Write> TextOutput<W, E> {
+    pub fn new(out: W, err: E) -> Self {
+        TextOutput { out, err }
     }
 }
 
-impl<W: Write> Output for TextOutput<W> {
+impl<W: Write, E: Write> Output for TextOutput<W, E> {
     fn message(&mut self, kind: Message, text: &str) -> io::Result<()> {
         self.out.write_all(text.as_bytes())?;
         if kind == Message::Join {
@@ -44,13 +48,13 @@ impl<W: Write> Output for TextOutput<W> {
 
     fn attached(&mut self, probes: usize) -> io::Result<()> {
         let s = if probes == 1 { "" } else { "s" };
-        writeln!(self.out, "Attaching {probes} probe{s}...")?;
-        self.out.flush()
+        writeln!(self.err, "Attached {probes} probe{s}")?;
+        self.err.flush()
     }
 
     fn lost(&mut self, events: u64) -> io::Result<()> {
-        writeln!(self.out, "Lost {events} events")?;
-        self.out.flush()
+        writeln!(self.err, "Lost {events} events")?;
+        self.err.flush()
     }
 
     fn end_separator(&mut self) -> io::Result<()> {
@@ -59,32 +63,27 @@ impl<W: Write> Output for TextOutput<W> {
     }
 }
 
-/// A whole map as `print(@m, top, div)` shows it.
+/// A whole map as `print(@m, top, div)` shows it (v0.26's `TextOutput::map`).
 ///
-/// Plain maps print one line per entry; `avg`/`stats` maps add one blank line
-/// after the map, histograms one after each key. An empty map prints one
-/// empty line, as bpftrace does.
+/// Every entry is one `@name[key]: value` line; a histogram instead starts
+/// on the line after `@name[key]:` and is followed by a blank line. An empty
+/// map prints nothing.
 pub fn map_text(m: &Map, top: usize, div: u64) -> String {
     let div = div.max(1);
-    let kind = print_style(m);
-    let mut elems = Vec::new();
+    let mut text = String::new();
     for (key, value) in sorted_entries(m, top) {
         let key = format!("{}{}", m.name, key_text(key));
-        elems.push(match value {
-            Value::Hist(h) => format!("{key}: \n{}", hist_text(h, div)),
+        let line = match value {
+            Value::Hist(h) => format!("{key}:\n{}", hist_text(h, div)),
             Value::Avg { count, total } => {
                 format!("{key}: {}", average(*count, *total) / div as i64)
             }
-            Value::Stats { .. } => format!("{key}: {}", value.text()),
+            Value::Stats { count, total } => {
+                format!("{key}: {}", stats_text(*count, *total, div))
+            }
             v => format!("{key}: {}", value_text(&divided(v, div))),
-        });
-    }
-    // Stack values end with a newline of their own: bpftrace joins them
-    // without a separator.
-    let stacks = matches!(m.entries.first(), Some((_, Value::Stack(_))));
-    let mut text = elems.join(if stacks { "" } else { "\n" });
-    text.push('\n');
-    if kind == PrintStyle::Stats {
+        };
+        text.push_str(&line);
         text.push('\n');
     }
     text
@@ -93,19 +92,21 @@ pub fn map_text(m: &Map, top: usize, div: u64) -> String {
 /// `[k1, k2]`, or nothing for a scalar map.
 fn key_text(key: &[Value]) -> String {
     if key.is_empty() {
-        return String::new();
+        String::new()
+    } else {
+        format!("[{}]", key_label(key))
     }
-    let parts: Vec<String> = key.iter().map(key_part_text).collect();
-    format!("[{}]", parts.join(", "))
 }
 
-/// One key component: integers as signed 64-bit numbers, stacks with frames
-/// indented by 4 (bpftrace's `MapKey::argument_value`).
-pub(super) fn key_part_text(v: &Value) -> String {
-    match v {
-        Value::UInt(u) => (*u as i64).to_string(),
-        Value::Stack(frames) => stack_text(frames, 4),
-        v => value_text(v),
+/// What goes between a key's brackets: `k1, k2`. A key that is one tuple
+/// prints as its elements, as v0.26 strips a tuple key's parentheses.
+pub(super) fn key_label(key: &[Value]) -> String {
+    match key {
+        [Value::Tuple(items)] => key_label(items),
+        parts => {
+            let parts: Vec<String> = parts.iter().map(value_text).collect();
+            parts.join(", ")
+        }
     }
 }
 
@@ -120,20 +121,23 @@ pub fn value_text(v: &Value) -> String {
 }
 
 /// The bucket lines of a histogram, first to last non-empty bucket.
-/// `div` divides the counts of `hist()` (not `lhist()`, as in bpftrace).
+/// `div` divides the counts of `hist()` (not `lhist()`, as in bpftrace), and
+/// the bars are drawn from the divided counts, as v0.26 does.
 pub fn hist_text(h: &Hist, div: u64) -> String {
     let Some(range) = nonzero_range(h) else {
         return String::new();
     };
-    let max = h.buckets.iter().map(|b| b.count).max().unwrap_or(0);
+    let count = |b: &Bucket| match h.kind {
+        HistKind::Log2 => b.count / div.max(1),
+        HistKind::Linear { .. } => b.count,
+    };
+    let buckets = &h.buckets[range];
+    let max = buckets.iter().map(count).max().unwrap_or(0);
     let mut out = String::new();
-    for b in &h.buckets[range] {
-        let count = match h.kind {
-            HistKind::Log2 => b.count / div.max(1),
-            HistKind::Linear { .. } => b.count,
-        };
+    for b in buckets {
+        let count = count(b);
         // bpftrace computes the bar in single-precision floating point.
-        let bar = (b.count as f32 / max as f32 * BAR_WIDTH as f32) as usize;
+        let bar = (count as f32 / max as f32 * BAR_WIDTH as f32) as usize;
         out.push_str(&format!(
             "{:<16}{count:>8} |{:<BAR_WIDTH$}|\n",
             bucket_label(h.kind, b),
