@@ -140,7 +140,7 @@ fn dump_of_a_tracepoint_without_readable_tracefs_says_so() {
         "BEGIN { @x = 1; } interval:s:1 { exit(); }",
     ]);
     out.assert_ok();
-    assert!(out.stdout.starts_with("BEGIN:"), "{out}");
+    assert!(out.stdout.starts_with("begin:"), "{out}");
     assert!(out.stderr.is_empty(), "{out}");
 }
 
@@ -154,5 +154,5 @@ fn dump_of_a_tracepoint_without_tracefs_says_so() {
     );
     let out = run_without_tracefs(&["-d", "bpf", "-e", "BEGIN { printf(\"hi\\n\"); }"]);
     out.assert_ok();
-    assert!(out.stdout.starts_with("BEGIN:"), "{out}");
+    assert!(out.stdout.starts_with("begin:"), "{out}");
 }

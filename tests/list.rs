@@ -96,10 +96,10 @@ fn program_lists_its_attach_points() {
     assert_eq!(
         mixed,
         [
-            "BEGIN",
+            "begin",
             "tracepoint:raw_syscalls:sys_exit",
             "interval:s:1",
-            "END"
+            "end"
         ]
     );
 

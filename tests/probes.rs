@@ -290,7 +290,7 @@ fn debug_ir_and_bpf() {
     require_bpf!();
     let ir = common::run(&["-d", "ir", "-e", "BEGIN { @x = 1 + 2; }"]);
     ir.assert_ok();
-    assert!(ir.stdout.contains("BEGIN"), "{ir}");
+    assert!(ir.stdout.contains("begin:"), "{ir}");
     let bpf = common::run(&["-d", "bpf", "-e", "BEGIN { @x = 1 + 2; }"]);
     bpf.assert_ok();
     assert!(bpf.stdout.contains("r6"), "{bpf}");

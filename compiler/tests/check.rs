@@ -672,7 +672,7 @@ fn register_errors() {
     let src = "BEGIN { printf(\"%s\\n\", func); }";
     let d = check_err!(
         src,
-        "func is only available in kprobe, kretprobe, uprobe and uretprobe probes, not in BEGIN"
+        "func is only available in kprobe, kretprobe, uprobe and uretprobe probes, not in begin"
     );
     assert_eq!(&src[d.span.start..d.span.end], "func");
     check_err!("interval:s:1 { @ = arg0; }", "arg0 is only available");

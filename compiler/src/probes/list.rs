@@ -395,8 +395,8 @@ mod tests {
         assert_eq!(ls("i:*s"), ["interval:ms:", "interval:s:", "interval:us:"]);
         assert_eq!(ls("profile:h*"), ["profile:hz:"]);
         assert_eq!(ls("p:s:1"), ["profile:s:"]);
-        assert_eq!(ls("BEGIN"), ["BEGIN"]);
-        assert_eq!(ls("END:*"), ["END"]);
+        assert_eq!(ls("BEGIN"), ["begin"]);
+        assert_eq!(ls("END:*"), ["end"]);
         // Wildcard probe types never list timers or specials.
         assert_eq!(ls("*interval*"), Vec::<String>::new());
     }
@@ -417,7 +417,7 @@ mod tests {
             "interval probe type requires 2 arguments"
         );
         assert_eq!(err("interval:s:x"), "invalid rate of interval probe: `x`");
-        assert_eq!(err("BEGIN:x"), "BEGIN probe type requires 0 arguments");
+        assert_eq!(err("BEGIN:x"), "begin probe type requires 0 arguments");
         assert_eq!(err("kprobe"), "kprobe probe type requires 1 or 2 arguments");
         assert_eq!(err("sched:*"), "unknown probe type `sched`");
         assert_eq!(err("nosuch"), "unknown probe type `nosuch`");
@@ -484,10 +484,10 @@ mod tests {
             )
             .unwrap(),
             [
-                "BEGIN",
+                "begin",
                 "tracepoint:raw_syscalls:sys_exit",
                 "interval:s:1",
-                "END"
+                "end"
             ]
         );
         assert_eq!(

@@ -261,7 +261,7 @@ mod tests {
         let d = lookup("zzzzzzzzzz", Span::new(0, 10)).err().unwrap();
         assert_eq!(
             d.help.as_deref(),
-            Some("probe types: BEGIN, END, tracepoint, rawtracepoint, interval, profile, kprobe, kretprobe, uprobe, uretprobe")
+            Some("probe types: begin, end, tracepoint, rawtracepoint, interval, profile, kprobe, kretprobe, uprobe, uretprobe")
         );
         assert_eq!(providers_with(ContextBuiltin::Args), "tracepoint probes");
         assert_eq!(

@@ -1,4 +1,5 @@
-//! `BEGIN` and `END`: run once, before the other probes attach and after they detach.
+//! `begin` and `end` (also written `BEGIN`, `END`): run once, before the
+//! other probes attach and after they detach. v0.26 names them lowercase.
 
 use super::{bad_attach, ListQuery, ProbeContext, ProbeInstance, Provider};
 use crate::artifact::AttachPlan;
@@ -26,7 +27,7 @@ fn special(
     }])
 }
 
-/// `BEGIN` and `END` list themselves.
+/// `begin` and `end` list themselves.
 fn list(name: &str, query: &ListQuery) -> Result<Vec<String>> {
     match query.args {
         [] | ["*"] => Ok(vec![name.to_string()]),
@@ -36,7 +37,7 @@ fn list(name: &str, query: &ListQuery) -> Result<Vec<String>> {
 
 impl Provider for Begin {
     fn names(&self) -> &'static [&'static str] {
-        &["BEGIN", "begin"]
+        &["begin", "BEGIN"]
     }
     fn doc(&self) -> &'static str {
         "BEGIN { printf(\"hello\\n\"); }: runs once at start"
@@ -47,16 +48,16 @@ impl Provider for Begin {
         ap: &AttachPoint,
         _: &dyn KernelInfo,
     ) -> Result<Vec<ProbeInstance>> {
-        special("BEGIN", parts, ap, AttachPlan::Begin)
+        special("begin", parts, ap, AttachPlan::Begin)
     }
     fn list(&self, query: &ListQuery, _: &dyn KernelInfo) -> Result<Vec<String>> {
-        list("BEGIN", query)
+        list("begin", query)
     }
 }
 
 impl Provider for End {
     fn names(&self) -> &'static [&'static str] {
-        &["END", "end"]
+        &["end", "END"]
     }
     fn doc(&self) -> &'static str {
         "END { printf(\"done\\n\"); }: runs once at exit, after the other probes detach"
@@ -67,9 +68,9 @@ impl Provider for End {
         ap: &AttachPoint,
         _: &dyn KernelInfo,
     ) -> Result<Vec<ProbeInstance>> {
-        special("END", parts, ap, AttachPlan::End)
+        special("end", parts, ap, AttachPlan::End)
     }
     fn list(&self, query: &ListQuery, _: &dyn KernelInfo) -> Result<Vec<String>> {
-        list("END", query)
+        list("end", query)
     }
 }
