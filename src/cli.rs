@@ -16,12 +16,8 @@ pub struct Cli {
     /// A script file to run (or `-` for standard input; with -l, a probe
     /// search), then the script's positional parameters `$1`, `$2`, …; with
     /// -e, all of these are parameters.
-    #[arg(value_name = "FILE [ARGS]", allow_hyphen_values = true)]
+    #[arg(value_name = "FILE [ARGS]")]
     pub args: Vec<String>,
-    /// A `--` was given: words after the program that start with `--` are
-    /// named options for `getopt()` (set from the raw command line).
-    #[arg(skip)]
-    pub separator: bool,
     /// Do not print the `Attached N probes` banner.
     #[arg(short = 'q')]
     pub quiet: bool,
@@ -69,24 +65,17 @@ impl Cli {
     /// The positional parameters `$1`, `$2`, …
     pub fn params(&self) -> Vec<String> {
         self.words()
-            .filter(|w| !(self.separator && w.starts_with("--")))
+            .filter(|w| !w.starts_with("--"))
             .cloned()
             .collect()
     }
 
-    /// The named options (`--depth=3` as `depth=3`), given after `--`.
+    /// The named options (`--depth=3` as `depth=3`): clap lets a word
+    /// starting with `--` through only after `--`.
     pub fn named_params(&self) -> Vec<String> {
         self.words()
-            .filter(|_| self.separator)
             .filter_map(|w| w.strip_prefix("--").map(str::to_string))
             .collect()
-    }
-
-    /// A word that looks like a named option but comes before any `--`.
-    pub fn misplaced_option(&self) -> Option<&str> {
-        self.words()
-            .find(|w| !self.separator && w.starts_with("--"))
-            .map(String::as_str)
     }
 }
 

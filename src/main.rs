@@ -21,10 +21,7 @@ use tracelet_runtime::{Child, RunOptions, RuntimeError, Session};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
-        Ok(cli) => Cli {
-            separator: std::env::args().any(|a| a == "--"),
-            ..cli
-        },
+        Ok(cli) => cli,
         // Usage errors exit 1 like every other error (bpftrace's convention);
         // --help and --version print and exit 0.
         Err(e) => {
@@ -79,15 +76,6 @@ impl Mode {
 
 /// The program text and the compiler settings (environment, `$1`…).
 fn program(cli: &Cli) -> Result<(Source, Options), ()> {
-    if let Some(word) = cli.misplaced_option() {
-        report_plain(
-            &format!("unexpected argument `{word}`"),
-            Some(
-                "named program options for getopt() go after `--`: tracelet -e '…' -- --name=value",
-            ),
-        );
-        return Err(());
-    }
     let src = read_source(cli)?;
     let mut options = options_from_env()?;
     options.positional = cli.params();

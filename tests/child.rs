@@ -281,3 +281,21 @@ fn held_command_is_reaped_when_compiling_or_attaching_fails() {
         assert_eq!(tagged_processes(&mark), Vec::<u32>::new(), "{out}");
     }
 }
+
+#[test]
+fn a_script_file_takes_flags_after_it() {
+    require_bpf!();
+    let dir = std::env::temp_dir().join(format!("tracelet-child-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("cpid.bt");
+    std::fs::write(
+        &script,
+        "END { printf(\"cpid %d arg %s\\n\", cpid > 0, str($1)); }\n",
+    )
+    .unwrap();
+    // `-c` after the file is a flag, not a script argument.
+    let out = common::run(&["-q", script.to_str().unwrap(), "word", "-c", "/bin/true"]);
+    out.assert_ok();
+    assert!(out.stdout.contains("cpid 1 arg word"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

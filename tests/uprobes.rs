@@ -31,19 +31,7 @@ int main(void) {
 
 /// Builds [`PROGRAM`] into a fresh temporary directory and returns its path.
 fn build(tag: &str) -> PathBuf {
-    let dir = common::temp_path(&format!("uprobe_{tag}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("target.c");
-    std::fs::write(&src, PROGRAM).unwrap();
-    let bin = dir.join("target");
-    let status = Command::new("cc")
-        .args(["-O0", "-fcf-protection=none", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .status()
-        .expect("cannot run `cc`: a C compiler is needed to build the uprobe test target");
-    assert!(status.success(), "cc failed: {status}");
-    bin
+    common::build_c(&format!("uprobe_{tag}"), PROGRAM)
 }
 
 /// Runs `script` (with `-q`) against a fresh build of the workload; `script`

@@ -355,7 +355,7 @@ impl Conversion {
 fn int_bits(v: &Value) -> Option<u64> {
     match v {
         Value::Int(i) => Some(*i as u64),
-        Value::UInt(u) => Some(*u),
+        Value::UInt(u) | Value::Pointer(u) => Some(*u),
         Value::Bool(b) => Some(*b as u64),
         _ => None,
     }

@@ -7,6 +7,7 @@ pub mod artifact;
 pub mod builtins;
 pub mod codegen;
 pub mod config;
+pub mod ctypes;
 pub mod diagnostic;
 pub mod format;
 pub mod helpers;

@@ -1,8 +1,10 @@
 //! Types of values the language computes, their byte layouts, and decoding of
 //! those bytes (as the BPF side wrote them) into [`Value`]s.
 
+use crate::ctypes::Record;
 use crate::value::Value;
 use std::fmt;
+use std::sync::Arc;
 
 /// Which address space a pointer points into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -46,6 +48,10 @@ pub enum Type {
         pointee: Box<Type>,
         space: AddrSpace,
     },
+    /// A C struct or union, laid out by [`crate::ctypes`].
+    Record(Arc<Record>),
+    /// `len` elements of `elem`, back to back (a C array; `char` arrays are [`Type::Str`]).
+    Array { elem: Box<Type>, len: u32 },
 }
 
 impl Type {
@@ -96,6 +102,8 @@ impl Type {
                 let (_, end) = tuple_offsets(fields);
                 round_up(end, self.align())
             }
+            Type::Record(r) => r.size,
+            Type::Array { elem, len } => elem.size() * len,
         }
     }
 
@@ -111,6 +119,8 @@ impl Type {
             | Type::Inet
             | Type::Ptr { .. } => 8,
             Type::Tuple(fields) => fields.iter().map(Type::align).max().unwrap_or(1),
+            Type::Record(r) => r.align,
+            Type::Array { elem, .. } => elem.align(),
         }
     }
 
@@ -133,7 +143,7 @@ impl Type {
                 }
             }
             Type::Bool => Value::Bool(bytes[0] != 0),
-            Type::Ptr { .. } => Value::UInt(read_uint(bytes, 8)),
+            Type::Ptr { .. } => Value::Pointer(read_uint(bytes, 8)),
             Type::Str { size } => Value::Str(decode_str(&bytes[..*size as usize])),
             Type::KStack => Value::Stack(cx.kernel_stack(read_uint(bytes, 8) as i64)),
             Type::KSym => Value::Str(cx.kernel_symbol(read_uint(bytes, 8))),
@@ -167,7 +177,38 @@ impl Type {
                         .collect(),
                 )
             }
+            Type::Record(r) => Value::Record(
+                r.members
+                    .iter()
+                    .map(|m| {
+                        let at = &bytes[m.offset as usize..];
+                        let v = match m.bitfield {
+                            Some(b) => {
+                                bitfield_value(&m.ty, b.extract(read_uint(at, b.bytes() as usize)))
+                            }
+                            None => m.ty.decode(at, cx),
+                        };
+                        (m.name.clone(), v)
+                    })
+                    .collect(),
+            ),
+            Type::Array { elem, len } => {
+                let size = elem.size() as usize;
+                Value::Array(
+                    (0..*len as usize)
+                        .map(|i| elem.decode(&bytes[i * size..], cx))
+                        .collect(),
+                )
+            }
         }
+    }
+}
+
+/// A bitfield's extracted bits as a value of its declared type.
+fn bitfield_value(ty: &Type, raw: u64) -> Value {
+    match ty {
+        Type::Int { signed: true, .. } => Value::Int(raw as i64),
+        _ => Value::UInt(raw),
     }
 }
 
@@ -192,6 +233,8 @@ impl fmt::Display for Type {
             Type::USym => write!(f, "usym"),
             Type::Inet => write!(f, "inet"),
             Type::Ptr { pointee, .. } => write!(f, "{pointee} *"),
+            Type::Record(r) => write!(f, "{}", r.title()),
+            Type::Array { elem, len } => write!(f, "{elem}[{len}]"),
             Type::Tuple(fields) => {
                 write!(f, "(")?;
                 for (i, t) in fields.iter().enumerate() {

@@ -8,6 +8,12 @@ pub enum Value {
     Bool(bool),
     Str(String),
     Tuple(Vec<Value>),
+    /// A C struct or union: its members in order (`{ .a = 1, .b = 2 }`).
+    Record(Vec<(String, Value)>),
+    /// A C array (`[1,2,3]`).
+    Array(Vec<Value>),
+    /// An address, printed in hex (`0x1000`).
+    Pointer(u64),
     /// Symbolized frames, innermost first (`symbol+offset`).
     Stack(Vec<String>),
     /// `avg()`: printed as total / count.
@@ -70,6 +76,19 @@ impl Value {
                 let items: Vec<String> = items.iter().map(Value::text).collect();
                 format!("({})", items.join(", "))
             }
+            Value::Record(members) if members.is_empty() => "{}".into(),
+            Value::Record(members) => {
+                let members: Vec<String> = members
+                    .iter()
+                    .map(|(name, v)| format!(".{name} = {}", v.text()))
+                    .collect();
+                format!("{{ {} }}", members.join(", "))
+            }
+            Value::Array(items) => {
+                let items: Vec<String> = items.iter().map(Value::text).collect();
+                format!("[{}]", items.join(","))
+            }
+            Value::Pointer(addr) => format!("{addr:#x}"),
             Value::Stack(frames) => stack_text(frames, 8),
             Value::Avg { count, total } => average(*count, *total).to_string(),
             Value::Stats { count, total } => stats_text(*count, *total, 1),
@@ -81,7 +100,7 @@ impl Value {
     pub fn sort_number(&self) -> Option<i128> {
         match self {
             Value::Int(v) => Some(*v as i128),
-            Value::UInt(v) => Some(*v as i128),
+            Value::UInt(v) | Value::Pointer(v) => Some(*v as i128),
             Value::Bool(b) => Some(*b as i128),
             Value::Avg { count, total } | Value::Stats { count, total } => {
                 Some(average(*count, *total) as i128)

@@ -388,13 +388,14 @@ fn cast_to_unknown_type() {
     );
     // A parenthesised name followed by an operator stays an expression.
     check_ok!("BEGIN { @ = (pid) - 1; @b = (pid); }");
+    check_ok!("BEGIN { @ = (struct foo *)1; }");
     expect(
         check_err!(
-            "BEGIN { @ = (struct foo *)1; }",
-            "casts to `struct foo *` are not supported yet"
+            "BEGIN { @ = *(struct foo *)1; }",
+            "struct foo is not defined"
         ),
-        "type",
-        Some("integer casts"),
+        "name",
+        None,
     );
 }
 
@@ -1027,11 +1028,12 @@ fn blocks_scopes_and_declarations() {
         "Variable $x was already declared. Variable shadowing is not allowed."
     );
     assert_eq!(d.related.len(), 1);
+    check_ok!("BEGIN { let $p: struct task_struct *; }");
     let d = check_err!(
-        "BEGIN { let $p: struct task_struct *; }",
-        "cannot declare a variable of type `struct task_struct *`"
+        "BEGIN { let $p: struct task_struct *; print(*$p); }",
+        "struct task_struct is not defined"
     );
-    expect(d, "type", Some("string[N]"));
+    expect(d, "name", None);
     check_err!("BEGIN { let $1 = 2; }", "positional parameter");
     check_err!("BEGIN { @x = { 1; }; }", "no value to assign");
     check_err!("BEGIN { $a = 1; $a = \"s\"; }", "cannot be assigned");
@@ -1092,4 +1094,42 @@ fn raw_tracepoints() {
         "retval is only available in kretprobe and uretprobe probes"
     );
     expect(d, "type", None);
+}
+
+#[test]
+fn c_data_diagnostics() {
+    let d = check_err!(
+        "struct A { int count; int x[4]; } BEGIN { $a = (struct A *)0; @ = $a->cuont; }",
+        "struct A has no field named `cuont`"
+    );
+    expect(d, "name", Some("did you mean `count`?"));
+    let d = check_err!(
+        "struct A { int x[4]; } BEGIN { $a = (struct A *)0; @ = $a.x[5]; }",
+        "the index 5 is out of bounds for array of size 4"
+    );
+    expect(d, "type", None);
+    let d = check_err!("BEGIN { $x = 1; @ = *$x; }", "cannot dereference int64");
+    expect(d, "type", None);
+    let d = check_err!(
+        "struct A { int x; } BEGIN { @ = (struct A)1; }",
+        "cannot cast int64 to struct A"
+    );
+    expect(d, "type", Some("cast to a pointer, `(struct A *)`"));
+    let d = check_err!(
+        "struct A { int x; } BEGIN { @ = *(struct B *)1; }",
+        "struct B is not defined"
+    );
+    expect(d, "name", None);
+    check_err!(
+        "struct A { nosuch_t x; } BEGIN { }",
+        "unknown type `nosuch_t`"
+    );
+}
+
+#[test]
+fn c_data_compiles() {
+    check_ok!("struct A { int32_t a; char c[28]; } BEGIN { $a = (struct A *)1024; @ = $a - 5; @s = sizeof(struct A); }");
+    check_ok!("struct A { int x[4]; struct { int y; } n; } BEGIN { $a = (struct A *)1; @x = $a.x; @y = $a->n.y; @z[$a.x] = $a.x[1]; }");
+    check_ok!("enum E { ONE = 1, TWO } BEGIN { @ = TWO + offsetof(struct F, b); } struct F { int a; int b; }");
+    check_ok!("BEGIN { $p = (int32 **)8; @ = **($p + 1); @b = ((int8[8])12345)[0]; }");
 }

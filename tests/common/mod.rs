@@ -348,3 +348,22 @@ pub fn assert_diagnostic(out: &Output, needles: &[&str]) {
 pub fn temp_path(tag: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("tracelet_e2e_{}_{tag}", std::process::id()))
 }
+
+/// Compiles the C `source` with `cc -O0` into a fresh directory for `tag`
+/// and returns the binary's path.
+#[allow(dead_code)]
+pub fn build_c(tag: &str, source: &str) -> std::path::PathBuf {
+    let dir = temp_path(tag);
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("target.c");
+    std::fs::write(&src, source).unwrap();
+    let bin = dir.join("target");
+    let status = Command::new("cc")
+        .args(["-O0", "-fcf-protection=none", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .status()
+        .expect("cannot run `cc`: a C compiler is needed to build test targets");
+    assert!(status.success(), "cc failed: {status}");
+    bin
+}

@@ -237,7 +237,14 @@ pub fn unify(a: &Type, b: &Type) -> Option<Type> {
             .collect::<Option<Vec<_>>>()
             .map(Type::Tuple),
         (
-            Type::Bool | Type::KStack | Type::KSym | Type::UStack { .. } | Type::USym | Type::Inet,
+            Type::Bool
+            | Type::KStack
+            | Type::KSym
+            | Type::UStack { .. }
+            | Type::USym
+            | Type::Inet
+            | Type::Record(_)
+            | Type::Array { .. },
             _,
         ) if a == b => Some(a.clone()),
         (Type::Ptr { .. }, Type::Ptr { .. }) | (Type::Ptr { .. }, Type::Int { .. }) => {

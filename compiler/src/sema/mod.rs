@@ -8,6 +8,7 @@ use crate::artifact::{key_fields, Artifact, MapRole, MapSpec, MapType, ProbeSpec
 use crate::builtins;
 use crate::codegen::{self, ElfProgram, ElfSubprogram, Program, RuntimeMaps};
 use crate::config::MissingProbes;
+use crate::ctypes::CTypes;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Result, Span};
 use crate::ir::{Function, MapId};
 use crate::kernel_info::KernelInfo;
@@ -147,6 +148,15 @@ fn compile_here(
     compile_expanded(program, kernel, options).map_err(|ds| within_macros(&expansions, ds))
 }
 
+/// The C types of the script's definitions, in order.
+fn c_types(defs: &[ast::CDefinition]) -> std::result::Result<CTypes, Diagnostics> {
+    let mut types = CTypes::default();
+    for d in defs {
+        crate::ctypes::parse_definitions(&mut types, &d.text, d.span.start)?;
+    }
+    Ok(types)
+}
+
 /// Compiles a program whose macros are expanded.
 fn compile_expanded(
     program: ast::Program,
@@ -157,6 +167,7 @@ fn compile_expanded(
     builtins::getopt::check_given(&program, &options.named_params)?;
     let mut warnings = Vec::new();
     let declared = maps::declarations(&program.map_decls)?;
+    let ctypes = c_types(&program.c_definitions)?;
     let instances = expand_probes(&program, kernel, options, &mut warnings)?;
     let mut table = MapTable::default();
     // A map's type may come from a later probe or statement than a use (a
@@ -165,7 +176,7 @@ fn compile_expanded(
     let mut lowered = Err(Diagnostics::default());
     for _ in 0..8 {
         let before = table.clone();
-        lowered = lower_all(&instances, &mut table, options, kernel);
+        lowered = lower_all(&instances, &mut table, options, kernel, &ctypes);
         if table == before {
             break;
         }
@@ -362,13 +373,14 @@ fn lower_all(
     table: &mut MapTable,
     options: &Options,
     kernel: &dyn KernelInfo,
+    ctypes: &CTypes,
 ) -> std::result::Result<LoweredProbes, Diagnostics> {
     let mut events = Vec::new();
     let mut functions = Vec::new();
     let mut errors = Diagnostics::default();
     for (inst, probe, _) in instances {
         let runtime = runtime_ids(table);
-        let lowerer = Lowerer::new(table, &mut events, inst, options, runtime, kernel);
+        let lowerer = Lowerer::new(table, &mut events, inst, options, runtime, kernel, ctypes);
         if let Some(func) = errors.take(lowerer.lower_probe(probe.predicate.as_ref(), &probe.body))
         {
             functions.push((inst.clone(), func));

@@ -5,6 +5,8 @@ use crate::diagnostic::Span;
 /// A whole script: its config block, map declarations, macros, then probes in source order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
+    /// C `struct`/`union`/`enum`/`typedef` definitions, parsed by [`crate::ctypes`].
+    pub c_definitions: Vec<CDefinition>,
     pub config: Vec<ConfigEntry>,
     pub map_decls: Vec<MapDecl>,
     /// Macro definitions; expanded away by [`crate::macros::expand`].
@@ -12,6 +14,13 @@ pub struct Program {
     pub probes: Vec<Probe>,
     /// Where each macro expansion came from, indexed by `Span::origin - 1`.
     pub expansions: Vec<Expansion>,
+}
+
+/// A C definition as written, for [`crate::ctypes::parse_definitions`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CDefinition {
+    pub text: String,
+    pub span: Span,
 }
 
 /// `macro name(params) { statements; value }`
@@ -245,6 +254,18 @@ pub enum ExprKind {
         increment: bool,
         prefix: bool,
     },
+    /// `e[i]`: an element of an array, or of the memory a pointer points to.
+    Index {
+        expr: Box<Expr>,
+        index: Box<Expr>,
+    },
+    /// `sizeof(type)` or `sizeof(e)` (`e` is not evaluated).
+    SizeOf(SizeOfArg),
+    /// `offsetof(struct Foo, a.b)`
+    OffsetOf {
+        ty: Ident,
+        path: Vec<Ident>,
+    },
     /// `(a, b, …)` with at least two elements.
     Tuple(Vec<Expr>),
     /// `{ stmts; value }`: runs the statements in a scope of their own; its
@@ -253,6 +274,15 @@ pub enum ExprKind {
         stmts: Vec<Stmt>,
         value: Option<Box<Expr>>,
     },
+}
+
+/// What `sizeof` measures.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SizeOfArg {
+    /// A type name as written (`struct Foo`, `int32 *`).
+    Type(Ident),
+    /// An expression; a bare word may also name a type (`sizeof(int32)`).
+    Expr(Box<Expr>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -314,4 +344,6 @@ pub enum UnaryOp {
     Not,
     /// `~e`
     BitNot,
+    /// `*e`: the value a pointer points to.
+    Deref,
 }

@@ -25,6 +25,7 @@ pub(super) fn parse(src: &str) -> Result<Program> {
     let mut pairs = TraceletParser::parse(Rule::program, src).map_err(|e| syntax_error(src, &e))?;
     check_depth(pairs.clone())?;
     let mut program = Program {
+        c_definitions: Vec::new(),
         config: Vec::new(),
         map_decls: Vec::new(),
         macros: Vec::new(),
@@ -50,6 +51,10 @@ pub(super) fn parse(src: &str) -> Result<Program> {
             }
             Rule::probe => program.probes.push(probe(item)?),
             Rule::map_decl => program.map_decls.push(map_decl(item)?),
+            Rule::c_definition => program.c_definitions.push(CDefinition {
+                text: item.as_str().to_string(),
+                span: span_of(&item),
+            }),
             Rule::macro_def => program.macros.push(macro_def(item)?),
             _ => {}
         }
@@ -465,6 +470,22 @@ fn expr(pair: Pair<'_, Rule>) -> Result<Expr> {
             }
         }
         Rule::map_ref => ExprKind::Map(map_ref(pair)?),
+        Rule::sizeof_expr => {
+            let arg = children(pair).nth(1).expect("grammar: sizeof argument");
+            ExprKind::SizeOf(match arg.as_rule() {
+                Rule::sizeof_type => SizeOfArg::Type(ident(&arg)),
+                _ => SizeOfArg::Expr(Box::new(expr(arg)?)),
+            })
+        }
+        Rule::offsetof_expr => {
+            let mut it = children(pair).skip(1);
+            let ty = ident(&it.next().expect("grammar: offsetof type"));
+            let path = it
+                .filter(|p| p.as_rule() == Rule::field_name)
+                .map(|p| ident(&p))
+                .collect();
+            ExprKind::OffsetOf { ty, path }
+        }
         Rule::var => ExprKind::Var(pair.as_str().to_string()),
         Rule::block => return block_expr(pair),
         _ => ExprKind::Ident(pair.as_str().to_string()),
@@ -570,6 +591,7 @@ fn unary(pair: Pair<'_, Rule>) -> Result<Expr> {
         Rule::op_not => UnaryOp::Not,
         Rule::op_bitnot => UnaryOp::BitNot,
         Rule::op_neg => UnaryOp::Neg,
+        Rule::op_deref => UnaryOp::Deref,
         _ => return expr(head),
     };
     let operand = expr(it.next().expect("unary operand"))?;
@@ -599,6 +621,10 @@ fn postfix(pair: Pair<'_, Rule>) -> Result<Expr> {
                     arrow,
                 }
             }
+            Rule::index_op => ExprKind::Index {
+                expr: Box::new(base),
+                index: Box::new(expr(first(op))?),
+            },
             rule => ExprKind::IncDec {
                 target: Box::new(base),
                 increment: rule == Rule::op_inc,

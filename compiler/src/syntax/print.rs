@@ -138,6 +138,7 @@ fn expr(e: &Expr) -> String {
                 UnaryOp::Neg => "neg",
                 UnaryOp::Not => "!",
                 UnaryOp::BitNot => "~",
+                UnaryOp::Deref => "*",
             };
             format!("({op} {})", expr(inner))
         }
@@ -172,6 +173,13 @@ fn expr(e: &Expr) -> String {
             format!("({pre}{}{post})", expr(target))
         }
         ExprKind::Tuple(items) => format!("(tuple {})", list(items)),
+        ExprKind::Index { expr: inner, index } => format!("([] {} {})", expr(inner), expr(index)),
+        ExprKind::SizeOf(SizeOfArg::Type(ty)) => format!("(sizeof type {})", ty.name),
+        ExprKind::SizeOf(SizeOfArg::Expr(inner)) => format!("(sizeof {})", expr(inner)),
+        ExprKind::OffsetOf { ty, path } => {
+            let path: Vec<&str> = path.iter().map(|f| f.name.as_str()).collect();
+            format!("(offsetof {} {})", ty.name, path.join("."))
+        }
         ExprKind::Block { stmts, value } => {
             let mut parts: Vec<String> = stmts.iter().map(|s| stmt(s, 0)).collect();
             if let Some(v) = value {

@@ -1,6 +1,6 @@
 //! Walking the AST: every expression of a block, outermost first.
 
-use super::ast::{Block, Expr, ExprKind, Stmt, StmtKind};
+use super::ast::{Block, Expr, ExprKind, SizeOfArg, Stmt, StmtKind};
 
 /// Calls `f` on every expression in `block`, nested blocks included.
 pub fn exprs_in_block(block: &Block, f: &mut impl FnMut(&Expr)) {
@@ -87,7 +87,13 @@ pub fn expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::Unary { expr: inner, .. }
         | ExprKind::Cast { expr: inner, .. }
         | ExprKind::Field { expr: inner, .. }
-        | ExprKind::IncDec { target: inner, .. } => expr(inner, f),
+        | ExprKind::IncDec { target: inner, .. }
+        | ExprKind::SizeOf(SizeOfArg::Expr(inner)) => expr(inner, f),
+        ExprKind::Index { expr: inner, index } => {
+            expr(inner, f);
+            expr(index, f);
+        }
+        ExprKind::SizeOf(SizeOfArg::Type(_)) | ExprKind::OffsetOf { .. } => {}
         ExprKind::Block { stmts, value } => {
             exprs_in_stmts(stmts, f);
             if let Some(v) = value {

@@ -1,7 +1,7 @@
 //! Rewriting the AST in place: a walk over every statement, expression,
 //! variable, map and span, with a hook for each (macro expansion uses it).
 
-use super::ast::{Block, DeclType, Expr, ExprKind, Ident, MapRef, Stmt, StmtKind};
+use super::ast::{Block, DeclType, Expr, ExprKind, Ident, MapRef, SizeOfArg, Stmt, StmtKind};
 use crate::diagnostic::Span;
 
 /// Hooks of [`stmts`]; each defaults to doing nothing.
@@ -146,6 +146,16 @@ pub fn expr(r: &mut impl Rewriter, e: &mut Expr) {
         }
         ExprKind::Unary { expr: inner, .. } | ExprKind::IncDec { target: inner, .. } => {
             expr(r, inner)
+        }
+        ExprKind::Index { expr: inner, index } => {
+            expr(r, inner);
+            expr(r, index);
+        }
+        ExprKind::SizeOf(SizeOfArg::Expr(inner)) => expr(r, inner),
+        ExprKind::SizeOf(SizeOfArg::Type(ty)) => ident(r, ty),
+        ExprKind::OffsetOf { ty, path } => {
+            ident(r, ty);
+            path.iter_mut().for_each(|f| ident(r, f));
         }
         ExprKind::Block { stmts: body, value } => {
             stmts(r, body);

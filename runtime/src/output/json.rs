@@ -142,7 +142,16 @@ pub fn value_json(v: &Value) -> Json {
         Value::UInt(u) => int_json(*u),
         Value::Bool(b) => Json::from(*b),
         Value::Str(s) => Json::from(s.as_str()),
-        Value::Tuple(items) => Json::Array(items.iter().map(value_json).collect()),
+        Value::Tuple(items) | Value::Array(items) => {
+            Json::Array(items.iter().map(value_json).collect())
+        }
+        Value::Record(members) => Json::Object(
+            members
+                .iter()
+                .map(|(name, v)| (name.clone(), value_json(v)))
+                .collect(),
+        ),
+        Value::Pointer(addr) => Json::from(*addr),
         Value::Stack(frames) => Json::from(stack_text(frames, 8)),
         Value::Avg { count, total } => int_json(average(*count, *total)),
         Value::Stats { count, total } => stats_json(*count, *total, 1),

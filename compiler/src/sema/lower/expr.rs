@@ -26,6 +26,11 @@ impl Lowerer<'_> {
                     name: name.clone(),
                     span: e.span,
                 };
+                if builtins::find(name).is_none() {
+                    if let Some(v) = self.enum_constant(name) {
+                        return Ok(v);
+                    }
+                }
                 let b = self.builtin(&ident, Form::Variable)?;
                 b.lower(
                     self,
@@ -66,6 +71,12 @@ impl Lowerer<'_> {
                 )
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e),
+            ExprKind::Unary {
+                op: UnaryOp::Deref, ..
+            }
+            | ExprKind::Index { .. } => self.c_access(e),
+            ExprKind::SizeOf(arg) => self.size_of(arg),
+            ExprKind::OffsetOf { ty, path } => self.offset_of(ty, path),
             ExprKind::Unary { op, expr } => {
                 let (r, t) = self.scalar(expr)?;
                 Ok(match op {
@@ -88,6 +99,7 @@ impl Lowerer<'_> {
                         self.cmp_to(d, CmpOp::Eq, r, Operand::Imm(0));
                         Lowered::Reg(d, Type::Bool)
                     }
+                    UnaryOp::Deref => unreachable!("lowered as C data above"),
                 })
             }
             ExprKind::Ternary {
@@ -96,22 +108,16 @@ impl Lowerer<'_> {
                 otherwise,
             } => self.ternary(cond, then.as_deref(), otherwise),
             ExprKind::Cast { ty, expr } if ty.name == "bool" => self.truth(expr),
-            ExprKind::Cast { ty, expr } => {
-                let (bits, signed) = int_type(&ty.name).ok_or_else(|| {
-                    let message = if ty.name.contains('*') || ty.name.contains(' ') {
-                        format!("casts to `{}` are not supported yet: only integer casts are", ty.name)
-                    } else {
-                        format!("unknown type `{}`", ty.name)
-                    };
-                    Diagnostic::new(Code::Type, ty.span, message)
-                        .with_help("integer casts: (int8) (int16) (int32) (int64) (uint8) (uint16) (uint32) (uint64)")
-                })?;
-                let (r, _) = self.scalar(expr)?;
-                let t = Type::Int { bits, signed };
-                let d = self.reg(t.clone());
-                self.extend(d, r, bits, signed);
-                Ok(Lowered::Reg(d, t))
-            }
+            ExprKind::Cast { ty, expr } => match int_type(&ty.name) {
+                Some((bits, signed)) => {
+                    let (r, _) = self.scalar(expr)?;
+                    let t = Type::Int { bits, signed };
+                    let d = self.reg(t.clone());
+                    self.extend(d, r, bits, signed);
+                    Ok(Lowered::Reg(d, t))
+                }
+                None => self.c_cast(ty, expr),
+            },
             ExprKind::Field { expr, field, .. } => match &expr.kind {
                 ExprKind::Ident(name) if builtins::find(name).is_some() => {
                     let call = Call {
@@ -123,10 +129,7 @@ impl Lowerer<'_> {
                         .expect("checked")
                         .field(self, &call, field)
                 }
-                _ => {
-                    let v = self.expr(expr)?;
-                    self.tuple_element(v, field)
-                }
+                _ => self.c_access(e),
             },
             ExprKind::IncDec {
                 target,
@@ -260,6 +263,11 @@ impl Lowerer<'_> {
             {
                 Ok(self.string_equal(&l, &r, op == BinaryOp::Ne))
             }
+            (Lowered::Mem(a, at @ Type::Array { .. }), Lowered::Mem(b, bt))
+                if at == bt && matches!(op, BinaryOp::Eq | BinaryOp::Ne) =>
+            {
+                Ok(self.bytes_equal(*a, *b, at.size(), op == BinaryOp::Ne))
+            }
             _ => Err(Diagnostic::new(
                 Code::Type,
                 whole.span,
@@ -289,6 +297,28 @@ impl Lowerer<'_> {
                 rhs_expr.span,
                 "division by zero",
             ));
+        }
+        if matches!(op, BinaryOp::Add | BinaryOp::Sub) {
+            if let Type::Ptr { .. } = at {
+                if !matches!(bt, Type::Ptr { .. }) {
+                    let step = self.pointer_step(b, &at);
+                    let aop = if op == BinaryOp::Add {
+                        AluOp::Add
+                    } else {
+                        AluOp::Sub
+                    };
+                    return Ok(Lowered::Reg(
+                        self.alu(aop, a, Operand::Reg(step), at.clone()),
+                        at,
+                    ));
+                }
+            } else if let (Type::Ptr { .. }, BinaryOp::Add) = (&bt, op) {
+                let step = self.pointer_step(a, &bt);
+                return Ok(Lowered::Reg(
+                    self.alu(AluOp::Add, b, Operand::Reg(step), bt.clone()),
+                    bt,
+                ));
+            }
         }
         let signed = at.is_signed() && bt.is_signed();
         let ty = Type::Int { bits: 64, signed };
@@ -462,7 +492,7 @@ impl Lowerer<'_> {
         increment: bool,
         prefix: bool,
     ) -> Result<Lowered> {
-        let delta = if increment { 1 } else { -1 };
+        let sign = if increment { 1 } else { -1 };
         match &target.kind {
             ExprKind::Var(name) => {
                 let ident = Ident {
@@ -470,6 +500,7 @@ impl Lowerer<'_> {
                     span: target.span,
                 };
                 let (r, t) = self.var_scalar(&ident)?;
+                let delta = sign * self.step_of(&t);
                 let old = self.reg(t.clone());
                 self.mov(old, Operand::Reg(r));
                 self.alu_to(r, AluOp::Add, r, Operand::Imm(delta));
@@ -480,6 +511,7 @@ impl Lowerer<'_> {
                 let key = self.map_key(m)?;
                 let cur = self.map_value(id, m, key)?;
                 let (old, t) = self.as_scalar(cur, m.span)?;
+                let delta = sign * self.step_of(&t);
                 let new = self.alu(AluOp::Add, old, Operand::Imm(delta), t.clone());
                 self.maps
                     .use_value(&m.name, MapValue::Plain(storage_type(&t)), m.span)?;

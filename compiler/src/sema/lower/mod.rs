@@ -3,6 +3,7 @@
 //! language core: the lowering context and records here, statements, maps and
 //! expressions in their own files.
 
+mod cdata;
 mod expr;
 mod loops;
 mod map;
@@ -15,6 +16,7 @@ mod vars;
 use super::maps::{storage_type, MapTable};
 use super::Options;
 use crate::artifact::{Action, EventSpec, Field};
+use crate::ctypes::CTypes;
 use crate::diagnostic::{Code, Diagnostic, Result, Span};
 use crate::ir::{Arg, Builder, CmpOp, Function, Label, MapId, Operand, ReadKind, Slot, VReg};
 use crate::kernel_info::KernelInfo;
@@ -78,6 +80,8 @@ pub struct Lowerer<'a> {
     runtime_maps: RuntimeMapIds,
     /// The kernel the script is compiled for (`kaddr()` resolves symbols).
     kernel: &'a dyn KernelInfo,
+    /// The C types the script declares.
+    ctypes: &'a CTypes,
     vars: HashMap<String, Var>,
     /// Innermost last: the variables each enclosing block introduced.
     scopes: Vec<Vec<String>>,
@@ -124,6 +128,7 @@ impl<'a> Lowerer<'a> {
         options: &'a Options,
         runtime_maps: RuntimeMapIds,
         kernel: &'a dyn KernelInfo,
+        ctypes: &'a CTypes,
     ) -> Self {
         let mut b = Builder::new();
         let exit_label = b.new_label();
@@ -135,6 +140,7 @@ impl<'a> Lowerer<'a> {
             options,
             runtime_maps,
             kernel,
+            ctypes,
             vars: HashMap::new(),
             scopes: Vec::new(),
             exit_label,

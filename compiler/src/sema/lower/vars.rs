@@ -185,7 +185,7 @@ impl Lowerer<'_> {
     }
 
     /// Zeroed storage for a value of type `ty`.
-    fn storage(&mut self, ty: &Type) -> Lowered {
+    pub(super) fn storage(&mut self, ty: &Type) -> Lowered {
         if ty.is_scalar() {
             let r = self.reg(ty.clone());
             self.mov(r, Operand::Imm(0));
@@ -198,12 +198,17 @@ impl Lowerer<'_> {
     /// The type of `e` without running it: lowered into a builder that is
     /// thrown away, with any event it declared forgotten.
     fn type_of(&mut self, e: &Expr) -> Result<Type> {
+        Ok(storage_type(&self.expression_type(e)?))
+    }
+
+    /// The type of `e`, which is lowered into a discarded function.
+    pub(super) fn expression_type(&mut self, e: &Expr) -> Result<Type> {
         let real = std::mem::replace(&mut self.b, Builder::new());
         let events = self.events.len();
         let lowered = self.expr(e);
         self.b = real;
         self.events.truncate(events);
-        Ok(storage_type(lowered?.ty()))
+        Ok(lowered?.ty().clone())
     }
 
     /// A type as written after `let $x:`.
@@ -223,6 +228,15 @@ impl Lowerer<'_> {
             .and_then(|n| n.parse::<u32>().ok());
         match sized {
             Some(size) if size > 0 => Ok(Type::Str { size }),
+            _ if text.starts_with("struct ") || text.starts_with("union ") || text.contains('*') => {
+                Ok(match self.ctypes.resolve(text, name.span)? {
+                    Type::Ptr { pointee, .. } => Type::Ptr {
+                        pointee,
+                        space: self.default_space(),
+                    },
+                    t => t,
+                })
+            }
             _ => Err(Diagnostic::new(
                 Code::Type,
                 name.span,
