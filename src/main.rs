@@ -79,6 +79,7 @@ fn program(cli: &Cli) -> Result<(Source, Options), ()> {
     let src = read_source(cli)?;
     let mut options = options_from_env()?;
     options.positional = cli.params();
+    options.source_name = src.name.clone();
     options.named_params = cli.named_params();
     Ok((src, options))
 }

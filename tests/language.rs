@@ -397,6 +397,27 @@ fn declared_maps_have_their_kind_and_size_in_the_kernel() {
 }
 
 #[test]
+fn an_update_of_a_full_map_is_a_warning_at_its_place() {
+    require_bpf!();
+    let out = common::run_q("let @h = hash(1); let @c = percpuhash(1); let @l = lruhash(1); BEGIN { @h[1] = 1; @h[2] = 2; @c[1] = count(); @c[2] = count(); @l[1] = 1; @l[2] = 2; exit(); }");
+    out.assert_ok();
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("WARNING: Map full; can't update element"))
+        .collect();
+    // Two full maps; the LRU map evicts instead.
+    assert_eq!(warnings.len(), 2, "{out}");
+    assert!(warnings[0].starts_with("stdin:1:"), "{out}");
+    assert!(
+        out.stderr
+            .contains("Additional Info - helper: map_update_elem, retcode: -7"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("~~~~~"), "{out}");
+}
+
+#[test]
 fn elvis_and_conditions_without_parentheses() {
     require_bpf!();
     assert_eq!(

@@ -236,6 +236,27 @@ pub struct MapSpec {
     pub role: MapRole,
 }
 
+impl SourceLocation {
+    /// The location of `span` in `src`, a file called `name`.
+    pub fn new(span: crate::diagnostic::Span, src: &str, name: &str) -> SourceLocation {
+        let start = span.start.min(src.len());
+        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+        let line_no = src[..start].matches('\n').count() + 1;
+        let col = src[line_start..start].chars().count();
+        let width = src[start..span.end.clamp(start, line_end)]
+            .chars()
+            .count()
+            .max(1);
+        SourceLocation {
+            span,
+            position: format!("{name}:{line_no}:{}-{}", col + 1, col + width + 1),
+            line: src[line_start..line_end].to_string(),
+            underline: format!("{}{}", " ".repeat(col), "~".repeat(width)),
+        }
+    }
+}
+
 impl MapSpec {
     /// The script map name (`@x`), if this is a script map.
     pub fn script_name(&self) -> Option<&str> {
@@ -281,4 +302,36 @@ pub enum Action {
     ZeroMap { map: usize },
     /// `exit()`
     Exit,
+    /// A map update failed because the map is full: a warning pointing at
+    /// the update; the record's field is the helper's status.
+    MapFull { location: SourceLocation },
+}
+
+/// A place in the script, for messages the runtime prints.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SourceLocation {
+    /// Where in the source; the text fields are filled from it once the
+    /// whole program is lowered.
+    pub span: crate::diagnostic::Span,
+    /// `stdin:1:20-29` (file, line, columns), as bpftrace writes it.
+    pub position: String,
+    /// The source line.
+    pub line: String,
+    /// `~` under the columns, aligned with `line`.
+    pub underline: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceLocation;
+    use crate::diagnostic::Span;
+
+    #[test]
+    fn source_locations_name_line_and_columns() {
+        let src = "BEGIN {\n  @a[1] = 1;\n}";
+        let at = SourceLocation::new(Span::new(10, 15), src, "x.bt");
+        assert_eq!(at.position, "x.bt:2:3-8");
+        assert_eq!(at.line, "  @a[1] = 1;");
+        assert_eq!(at.underline, "  ~~~~~");
+    }
 }

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::events::{Decoder, Event};
 use crate::output::{Message, Sink};
 use crate::snapshot::ScriptMap;
-use tracelet_compiler::artifact::Action;
+use tracelet_compiler::artifact::{Action, SourceLocation};
 use tracelet_compiler::format::Format;
 use tracelet_compiler::value::Value;
 use tracelet_compiler::Artifact;
@@ -51,9 +51,28 @@ impl Event<'_> {
             }
             Action::ZeroMap { map } => with_script_map(cx, *map, |cx, sm| cx.decoder.maps.zero(sm)),
             Action::Exit => return Ok(Flow::Exit),
+            Action::MapFull { location } => {
+                map_full(location, args.first());
+                Ok(())
+            }
         }?;
         Ok(Flow::Continue)
     }
+}
+
+/// bpftrace's warning for an update of a full map, on stderr whatever the
+/// output format.
+fn map_full(at: &SourceLocation, status: Option<&Value>) {
+    let status = match status {
+        Some(Value::Int(v)) => *v,
+        _ => 0,
+    };
+    eprintln!(
+        "{}: WARNING: Map full; can't update element. Try increasing max_map_keys config \
+         or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`\n\
+         {}\n{}\nAdditional Info - helper: map_update_elem, retcode: {status}",
+        at.position, at.line, at.underline
+    );
 }
 
 /// `printf`: strings that filled their `str()` buffer get bpftrace's trailer.

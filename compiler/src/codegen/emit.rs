@@ -483,7 +483,12 @@ impl Emitter<'_> {
                 dst_offset,
                 len,
             } => self.map_read(*map, *key, *cpu, (*dst, *dst_offset), *len),
-            Inst::MapUpdate { map, key, value } => {
+            Inst::MapUpdate {
+                map,
+                key,
+                value,
+                status,
+            } => {
                 self.call_args(&[
                     Arg::Map(*map),
                     Arg::SlotAddr(*key, 0),
@@ -491,6 +496,7 @@ impl Emitter<'_> {
                     Arg::Imm(0),
                 ]);
                 self.push(Insn::call(Helper::MapUpdateElem.id()));
+                self.write(*status, R0);
             }
             Inst::MapDelete { map, key } => {
                 self.call_args(&[Arg::Map(*map), Arg::SlotAddr(*key, 0)]);
@@ -501,7 +507,11 @@ impl Emitter<'_> {
                 key,
                 ops,
                 init,
-            } => self.aggregate(*map, *key, ops, *init),
+                status,
+            } => {
+                self.aggregate(*map, *key, ops, *init);
+                self.write(*status, R0);
+            }
             Inst::Output { slot, len } => self.output(*slot, *len),
         }
     }
@@ -679,6 +689,7 @@ impl Emitter<'_> {
         self.place(done);
     }
 
+    /// Leaves 0 in R0, or the insert's status.
     fn aggregate(&mut self, map: MapId, key: Slot, ops: &[AggOp], init: Slot) {
         let (absent, done) = (self.new_label(), self.new_label());
         self.lookup(map, key);
@@ -716,6 +727,7 @@ impl Emitter<'_> {
                 }
             }
         }
+        self.push(Insn::mov(R0, Src::Imm(0)));
         self.jump_to(Insn::jump(Jmp::Ja, 0, Src::Imm(0), 0), done);
         self.place(absent);
         self.call_args(&[

@@ -86,6 +86,7 @@ pub fn def(inst: &Inst) -> Option<VReg> {
         | LoadPtr { dst, .. }
         | LoadSlot { dst, .. } => Some(*dst),
         Call { dst, .. } => *dst,
+        MapUpdate { status, .. } | MapAggregate { status, .. } => Some(*status),
         _ => None,
     }
 }

@@ -408,9 +408,16 @@ impl Builder {
         });
     }
 
-    /// `map[key] = value`
-    pub fn map_update(&mut self, map: MapId, key: Slot, value: Slot) {
-        self.push(Inst::MapUpdate { map, key, value });
+    /// `map[key] = value`; the result is the helper's status (negative on failure).
+    pub fn map_update(&mut self, map: MapId, key: Slot, value: Slot) -> VReg {
+        let status = self.reg(Type::I64);
+        self.push(Inst::MapUpdate {
+            map,
+            key,
+            value,
+            status,
+        });
+        status
     }
 
     /// `delete(map[key])`
@@ -418,14 +425,18 @@ impl Builder {
         self.push(Inst::MapDelete { map, key });
     }
 
-    /// Applies `ops` to `map[key]` in place, or inserts `init`.
-    pub fn map_aggregate(&mut self, map: MapId, key: Slot, ops: Vec<AggOp>, init: Slot) {
+    /// Applies `ops` to `map[key]` in place, or inserts `init`; the result
+    /// is 0 or the insert's negative status.
+    pub fn map_aggregate(&mut self, map: MapId, key: Slot, ops: Vec<AggOp>, init: Slot) -> VReg {
+        let status = self.reg(Type::I64);
         self.push(Inst::MapAggregate {
             map,
             key,
             ops,
             init,
+            status,
         });
+        status
     }
 
     /// Sends `len` bytes of `slot` to the output ring buffer.

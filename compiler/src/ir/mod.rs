@@ -200,21 +200,26 @@ pub enum Inst {
         dst_offset: u32,
         len: u32,
     },
+    /// `map[key] = value`; `status` gets the helper's result (negative
+    /// errno, e.g. -E2BIG when the map is full).
     MapUpdate {
         map: MapId,
         key: Slot,
         value: Slot,
+        status: VReg,
     },
     MapDelete {
         map: MapId,
         key: Slot,
     },
-    /// Update a map value in place, or insert `init` when the key is absent.
+    /// Update a map value in place, or insert `init` when the key is absent;
+    /// `status` is 0, or the insert's negative errno.
     MapAggregate {
         map: MapId,
         key: Slot,
         ops: Vec<AggOp>,
         init: Slot,
+        status: VReg,
     },
     /// Send a record to the output ring buffer, counting it as lost if full.
     Output {
@@ -464,15 +469,25 @@ impl fmt::Display for Inst {
                     dst.0, map.0, key.0
                 )
             }
-            MapUpdate { map, key, value } => write!(f, "  map{}[s{}] = s{}", map.0, key.0, value.0),
+            MapUpdate {
+                map,
+                key,
+                value,
+                status,
+            } => write!(
+                f,
+                "  %{} = map{}[s{}] = s{}",
+                status.0, map.0, key.0, value.0
+            ),
             MapDelete { map, key } => write!(f, "  delete map{}[s{}]", map.0, key.0),
             MapAggregate {
                 map,
                 key,
                 ops,
                 init,
+                status,
             } => {
-                write!(f, "  map{}[s{}]:", map.0, key.0)?;
+                write!(f, "  %{} = map{}[s{}]:", status.0, map.0, key.0)?;
                 for op in ops {
                     write!(f, " {op};")?;
                 }

@@ -4,7 +4,9 @@
 pub mod lower;
 pub mod maps;
 
-use crate::artifact::{key_fields, Artifact, MapRole, MapSpec, MapType, ProbeSpec};
+use crate::artifact::{
+    key_fields, Action, Artifact, MapRole, MapSpec, MapType, ProbeSpec, SourceLocation,
+};
 use crate::builtins;
 use crate::codegen::{self, ElfProgram, ElfSubprogram, Program, RuntimeMaps};
 use crate::config::MissingProbes;
@@ -33,6 +35,8 @@ pub struct Options {
     pub cpid: Option<u32>,
     /// The script's positional parameters: `$1` is `positional[0]`.
     pub positional: Vec<String>,
+    /// What messages call the script: its file name, or `stdin` for `-e`.
+    pub source_name: String,
     /// Named program options given after `--`, without the leading `--`:
     /// `depth=3`, or `verbose` for a bare flag (read by `getopt()`).
     pub named_params: Vec<String>,
@@ -60,6 +64,7 @@ impl Default for Options {
             ringbuf_pages: 256,
             cpid: None,
             positional: Vec::new(),
+            source_name: "stdin".into(),
             named_params: Vec::new(),
             stack_mode: StackMode::Bpftrace,
             print_maps_on_exit: true,
@@ -145,7 +150,7 @@ fn compile_here(
     };
     crate::macros::expand(&mut program).map_err(|ds| within_macros(&program.expansions, ds))?;
     let expansions = program.expansions.clone();
-    compile_expanded(program, kernel, options).map_err(|ds| within_macros(&expansions, ds))
+    compile_expanded(program, src, kernel, options).map_err(|ds| within_macros(&expansions, ds))
 }
 
 /// The C types of the script's definitions, in order.
@@ -160,6 +165,7 @@ fn c_types(defs: &[ast::CDefinition]) -> std::result::Result<CTypes, Diagnostics
 /// Compiles a program whose macros are expanded.
 fn compile_expanded(
     program: ast::Program,
+    src: &str,
     kernel: &dyn KernelInfo,
     options: &Options,
 ) -> std::result::Result<Compiled, Diagnostics> {
@@ -197,7 +203,12 @@ fn compile_expanded(
             };
         }
     }
-    let (functions, events) = lowered?;
+    let (functions, mut events) = lowered?;
+    for event in &mut events {
+        if let Action::MapFull { location } = &mut event.action {
+            *location = SourceLocation::new(location.span, src, &options.source_name);
+        }
+    }
     let scratch = functions
         .iter()
         .filter_map(|(_, f)| codegen::scratch_bytes(f))

@@ -515,7 +515,7 @@ impl Lowerer<'_> {
                 let new = self.alu(AluOp::Add, old, Operand::Imm(delta), t.clone());
                 self.maps
                     .use_value(&m.name, MapValue::Plain(storage_type(&t)), m.span)?;
-                self.map_write(id, &m.name, key, &Lowered::Reg(new, t.clone()))?;
+                self.map_write(id, m, key, &Lowered::Reg(new, t.clone()))?;
                 Ok(Lowered::Reg(if prefix { new } else { old }, t))
             }
             _ => Err(Diagnostic::new(

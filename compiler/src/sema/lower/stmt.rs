@@ -1,7 +1,7 @@
 //! Statements: blocks, control flow, variable and map assignment.
 
 use super::{Lowered, Lowerer};
-use crate::artifact::MapValue;
+use crate::artifact::{Action, MapValue, SourceLocation};
 use crate::builtins::{self, Aggregate, Call, Form};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result, Span};
 use crate::ir::{CmpOp, MapId, Operand, Slot, VReg};
@@ -178,22 +178,41 @@ impl Lowerer<'_> {
             MapValue::Plain(storage_type(new.ty())),
             value.span,
         )?;
-        self.map_write(id, &map.name, key, &new)
+        self.map_write(id, map, key, &new)
     }
 
     pub(super) fn map_write(
         &mut self,
         id: MapId,
-        name: &str,
+        map: &MapRef,
         key: Slot,
         v: &Lowered,
     ) -> Result<()> {
-        let Some(MapValue::Plain(ty)) = self.maps.get(name).and_then(|m| m.value.clone()) else {
+        let Some(MapValue::Plain(ty)) = self.maps.get(&map.name).and_then(|m| m.value.clone())
+        else {
             unreachable!("value recorded before writing")
         };
         let value = self.zeroed_slot(ty.size());
         self.store(value, 0, v, &ty);
-        self.map_update(id, key, value);
+        let status = self.map_update(id, key, value);
+        self.warn_if_map_full(status, map.span)
+    }
+
+    /// A map update that failed because the map is full (-E2BIG) sends a
+    /// warning naming the update's place in the script, as bpftrace does.
+    fn warn_if_map_full(&mut self, status: VReg, span: Span) -> Result<()> {
+        const E2BIG: i64 = 7;
+        let ok = self.new_label();
+        self.branch(CmpOp::Ne, status, Operand::Imm(-E2BIG), ok);
+        let location = SourceLocation {
+            span,
+            ..SourceLocation::default()
+        };
+        self.event(
+            Action::MapFull { location },
+            &[Lowered::Reg(status, Type::I64)],
+        )?;
+        self.place(ok);
         Ok(())
     }
 
@@ -205,7 +224,7 @@ impl Lowerer<'_> {
         for (offset, v) in &agg.init {
             self.store_slot(init, *offset, *v, 8);
         }
-        self.map_aggregate(id, key, agg.ops, init);
-        Ok(())
+        let status = self.map_aggregate(id, key, agg.ops, init);
+        self.warn_if_map_full(status, map.span)
     }
 }
