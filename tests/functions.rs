@@ -154,3 +154,13 @@ fn join_prints_an_argv() {
         "{out}"
     );
 }
+
+#[test]
+fn has_key_len_and_strlen() {
+    require_bpf!();
+    // Expected outputs as bpftrace v0.26.1 prints them.
+    let out = out_of(
+        r#"BEGIN { @a[1] = 0; @b["longerstr"] = 0; printf("%d %d %d %d\n", has_key(@a, 1), has_key(@a, 2), has_key(@b, "longerstr"), has_key(@b, "byeasdfasdf")); print(has_key(@a, 1)); $s = "hello"; printf("%d %d %d %d\n", len(@a), len(@b), strlen($s), strlen("")); @b["x"] = 1; for ($kv : @a) { print(len(@b)); } clear(@a); clear(@b); exit(); }"#,
+    );
+    assert_eq!(out, "1 0 1 0\ntrue\n1 1 5 0\n2");
+}

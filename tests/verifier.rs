@@ -62,6 +62,7 @@ const PROGRAMS: &[&str] = &[
     r#"tracepoint:syscalls:sys_enter_openat { join(args.filename); join(args.filename, "-"); }"#,
     r#"BEGIN { printf("%s %s %s\n", ksym(kaddr("vfs_read")), ntop(0x0100007f), ntop(10, 1)); @[ksym(kaddr("vfs_read"))] = count(); }"#,
     r#"BEGIN { printf("%d %d %x\n", strncmp(comm, "bash", 4), strcontains(comm, "trace"), bswap((uint32)0x11223344)); }"#,
+    r#"BEGIN { @m[comm] = count(); printf("%d %d %d\n", has_key(@m, "x"), len(@m), strlen(comm)); for ($kv : @m) { @n = len(@m); } }"#,
 ];
 
 /// Loads each program with `--dry-run` and fails with every rejection.

@@ -1133,3 +1133,43 @@ fn c_data_compiles() {
     check_ok!("enum E { ONE = 1, TWO } BEGIN { @ = TWO + offsetof(struct F, b); } struct F { int a; int b; }");
     check_ok!("BEGIN { $p = (int32 **)8; @ = **($p + 1); @b = ((int8[8])12345)[0]; }");
 }
+
+#[test]
+fn map_queries_and_strlen() {
+    check_ok!("BEGIN { @a[1] = 0; @b = has_key(@a, 1); @c = has_key(@a, pid); }");
+    check_ok!("BEGIN { @c[1, (\"hello\", (int8)5)] = 0; @h = has_key(@c, (1, (\"hello\", 5))); }");
+    check_ok!("BEGIN { @m[comm] = count(); @n = len(@m); for ($kv : @m) { @k = len(@m); } }");
+    check_ok!("uprobe:/bin/bash:readline { @s = strlen(comm) + strlen(\"abc\"); $x = str(arg0); @t = strlen($x); }");
+    check_err!(
+        "BEGIN { @g = 2; @x = has_key(@g, 2); }",
+        "call to has_key() expects a map with explicit keys (non-scalar map)"
+    );
+    check_err!(
+        "BEGIN { @ = 0; @x = len(@); }",
+        "call to len() expects a map with explicit keys (non-scalar map)"
+    );
+    check_err!(
+        "BEGIN { @x = len(5); }",
+        "call to len() expects a map, ustack, or kstack"
+    );
+    check_err!(
+        "BEGIN { @x = len(kstack); }",
+        "len() of a stack is not supported yet"
+    );
+    check_err!(
+        "BEGIN { @h[1] = hist(2); @x = has_key(@h, 1); }",
+        "has_key() of a histogram map is not supported yet"
+    );
+    check_err!(
+        "BEGIN { @a[1] = 1; @x = has_key(1, 1); }",
+        "has_key() expects a map such as `@m` and a key"
+    );
+    check_err!(
+        "BEGIN { @x = strlen(1); }",
+        "strlen() expects a string, found int64"
+    );
+    check_err!(
+        "BEGIN { @x = has_key(@a); }",
+        "has_key() takes 2 arguments, but 1 were given"
+    );
+}

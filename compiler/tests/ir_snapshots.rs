@@ -178,3 +178,10 @@ fn disassembly_for_range_callback() {
         "BEGIN { $n = 0; for ($i : 0..10) { $n += $i; } @n = sum($n); }"
     ));
 }
+
+#[test]
+fn ir_map_queries_and_strlen() {
+    insta::assert_snapshot!(ir(
+        "BEGIN { @m[1] = 2; @h = has_key(@m, 1); @n = len(@m); $s = \"abc\"; @l = strlen($s); }"
+    ));
+}

@@ -53,6 +53,26 @@ impl Builtin for Delete {
     }
 }
 
+/// Fails, as bpftrace does, when `map` is known to have no keys (a scalar
+/// map) or to be a histogram (whose kernel keys carry a bucket); `function`
+/// names the caller, as in "has_key()".
+pub(super) fn require_keyed(cx: &Lowerer, map: &MapRef, function: &str) -> Result<()> {
+    let Some(info) = cx.map_info(&map.name) else {
+        return Ok(());
+    };
+    let (message, at, label) = if matches!(&info.keys, Some(keys) if keys.is_empty()) {
+        let message =
+            format!("call to {function} expects a map with explicit keys (non-scalar map)");
+        (message, info.keys_span, "assigned without a key here")
+    } else if matches!(&info.value, Some(v) if v.has_bucket_key()) {
+        let message = format!("{function} of a histogram map is not supported yet");
+        (message, info.span, "assigned here")
+    } else {
+        return Ok(());
+    };
+    Err(Diagnostic::new(Code::Type, map.span, message).with_secondary(at, label))
+}
+
 /// A builtin whose whole work is one record naming a map.
 fn map_action(cx: &mut Lowerer, call: &Call, action: fn(usize) -> Action) -> Result<Lowered> {
     call.arity(1, 1)?;

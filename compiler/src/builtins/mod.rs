@@ -8,9 +8,11 @@ pub mod bswap;
 pub mod context;
 pub mod cpid;
 pub mod getopt;
+pub mod has_key;
 pub mod hist;
 pub mod join;
 pub mod kstack;
+pub mod len;
 pub mod lhist;
 pub mod maps;
 pub mod net;
@@ -18,6 +20,7 @@ pub mod output;
 pub mod regs;
 pub mod str;
 pub mod strings;
+pub mod strlen;
 pub mod symbols;
 pub mod truth;
 pub mod ustack;
@@ -194,6 +197,7 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &str::Str,
     &strings::Strncmp,
     &strings::Strcontains,
+    &strlen::Strlen,
     &symbols::Ksym,
     &symbols::Kaddr,
     &net::Ntop,
@@ -206,6 +210,8 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &maps::Delete,
     &maps::Clear,
     &maps::Zero,
+    &has_key::HasKey,
+    &len::Len,
     &aggregates::Count,
     &aggregates::Sum,
     &aggregates::Avg,

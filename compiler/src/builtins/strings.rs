@@ -14,12 +14,12 @@ use crate::types::Type;
 pub const MAX_STRCONTAINS_PAIRS: u32 = 64 * 64;
 
 /// A string argument: a literal known at compile time, or a buffer.
-enum StrArg {
+pub(super) enum StrArg {
     Literal(Vec<u8>),
     Buffer(Slot, u32),
 }
 
-fn string_arg(cx: &mut Lowerer, call: &Call, i: usize) -> Result<StrArg> {
+pub(super) fn string_arg(cx: &mut Lowerer, call: &Call, i: usize) -> Result<StrArg> {
     let e: &Expr = &call.args[i];
     if let ExprKind::Str(bytes) = &e.kind {
         // Up to the first NUL, as C sees it.
@@ -41,7 +41,7 @@ fn string_arg(cx: &mut Lowerer, call: &Call, i: usize) -> Result<StrArg> {
 
 /// The byte at `i` of a string argument: an immediate or a loaded register
 /// (`None` past the end, where the string reads as NUL).
-fn byte_at(cx: &mut Lowerer, s: &StrArg, i: u32, scratch: VReg) -> Operand {
+pub(super) fn byte_at(cx: &mut Lowerer, s: &StrArg, i: u32, scratch: VReg) -> Operand {
     match s {
         StrArg::Literal(b) => Operand::Imm(b.get(i as usize).copied().unwrap_or(0) as i64),
         StrArg::Buffer(slot, size) => {

@@ -228,7 +228,10 @@ impl Emitter<'_> {
             }
         }
         for (i, p) in self.func.params.iter().enumerate() {
-            self.write(*p, i as u8 + 1);
+            // A parameter nothing reads has no location to write.
+            if live.regs[p.0 as usize].is_some() {
+                self.write(*p, i as u8 + 1);
+            }
         }
         let mut locs: Vec<Loc> = live
             .live_in_entry
@@ -501,6 +504,13 @@ impl Emitter<'_> {
             Inst::MapDelete { map, key } => {
                 self.call_args(&[Arg::Map(*map), Arg::SlotAddr(*key, 0)]);
                 self.push(Insn::call(Helper::MapDeleteElem.id()));
+            }
+            Inst::MapHas { dst, map, key } => {
+                self.lookup(*map, *key);
+                self.push(Insn::mov(R1, Src::Imm(0)));
+                self.push(Insn::jump(Jmp::Jeq, R0, Src::Imm(0), 1));
+                self.push(Insn::mov(R1, Src::Imm(1)));
+                self.write(*dst, R1);
             }
             Inst::MapAggregate {
                 map,

@@ -84,7 +84,8 @@ pub fn def(inst: &Inst) -> Option<VReg> {
         | Extend { dst, .. }
         | LoadCtx { dst, .. }
         | LoadPtr { dst, .. }
-        | LoadSlot { dst, .. } => Some(*dst),
+        | LoadSlot { dst, .. }
+        | MapHas { dst, .. } => Some(*dst),
         Call { dst, .. } => *dst,
         MapUpdate { status, .. } | MapAggregate { status, .. } => Some(*status),
         _ => None,
@@ -130,6 +131,7 @@ pub fn for_each_use(inst: &Inst, mut f: impl FnMut(VReg)) {
         | MapRead { .. }
         | MapUpdate { .. }
         | MapDelete { .. }
+        | MapHas { .. }
         | Output { .. } => {}
     }
 }
@@ -172,7 +174,7 @@ pub fn for_each_slot(inst: &Inst, mut f: impl FnMut(Slot)) {
             f(*key);
             f(*value);
         }
-        MapDelete { key, .. } => f(*key),
+        MapDelete { key, .. } | MapHas { key, .. } => f(*key),
         MapAggregate { key, init, .. } => {
             f(*key);
             f(*init);

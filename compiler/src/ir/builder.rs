@@ -425,6 +425,13 @@ impl Builder {
         self.push(Inst::MapDelete { map, key });
     }
 
+    /// Whether `map` holds `key`: 1 or 0.
+    pub fn map_has(&mut self, map: MapId, key: Slot) -> VReg {
+        let dst = self.reg(Type::Bool);
+        self.push(Inst::MapHas { dst, map, key });
+        dst
+    }
+
     /// Applies `ops` to `map[key]` in place, or inserts `init`; the result
     /// is 0 or the insert's negative status.
     pub fn map_aggregate(&mut self, map: MapId, key: Slot, ops: Vec<AggOp>, init: Slot) -> VReg {

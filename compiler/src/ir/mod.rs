@@ -212,6 +212,12 @@ pub enum Inst {
         map: MapId,
         key: Slot,
     },
+    /// `dst` = 1 when `map` holds `key`, else 0.
+    MapHas {
+        dst: VReg,
+        map: MapId,
+        key: Slot,
+    },
     /// Update a map value in place, or insert `init` when the key is absent;
     /// `status` is 0, or the insert's negative errno.
     MapAggregate {
@@ -480,6 +486,7 @@ impl fmt::Display for Inst {
                 status.0, map.0, key.0, value.0
             ),
             MapDelete { map, key } => write!(f, "  delete map{}[s{}]", map.0, key.0),
+            MapHas { dst, map, key } => write!(f, "  %{} = has map{}[s{}]", dst.0, map.0, key.0),
             MapAggregate {
                 map,
                 key,
