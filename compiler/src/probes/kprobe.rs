@@ -1,7 +1,9 @@
 //! `kprobe:FUNC[+OFFSET]` and `kretprobe:FUNC`: dynamic kernel function probes.
 //! They compile and load anywhere; attaching needs a kernel with kprobes.
 
-use super::{bad_attach, ContextBuiltin, ListQuery, ProbeContext, ProbeInstance, Provider};
+use super::{
+    bad_attach, wrong_parts, ContextBuiltin, ListQuery, ProbeContext, ProbeInstance, Provider,
+};
 use crate::artifact::AttachPlan;
 use crate::diagnostic::Result;
 use crate::kernel_info::KernelInfo;
@@ -18,11 +20,7 @@ fn kprobe(parts: &[&str], ap: &AttachPoint, ret: bool) -> Result<Vec<ProbeInstan
         "kprobe:FUNCTION[+OFFSET]"
     };
     let [target] = parts else {
-        return Err(bad_attach(
-            ap,
-            format!("`{}` has the wrong number of parts", ap.text),
-            usage,
-        ));
+        return Err(wrong_parts(ap, usage));
     };
     let (function, offset) = match target.split_once('+') {
         Some((f, off)) if !ret => {

@@ -168,19 +168,22 @@ pub(crate) fn bad_attach(ap: &AttachPoint, message: impl Into<String>, usage: &s
     Diagnostic::new(Code::Probe, ap.span, message).with_help(format!("expected `{usage}`"))
 }
 
+/// A diagnostic about an attach point with too few or too many `:` parts.
+pub(crate) fn wrong_parts(ap: &AttachPoint, usage: &str) -> Diagnostic {
+    bad_attach(
+        ap,
+        format!("`{}` has the wrong number of parts", ap.text),
+        usage,
+    )
+}
+
 /// Parses `unit:N` or `N` (nanoseconds, or a duration such as `500ms`) of
 /// interval and profile probes into nanoseconds or a frequency.
 pub(crate) fn rate(parts: &[&str], ap: &AttachPoint, usage: &str) -> Result<Rate> {
     let (unit, count) = match parts {
         [count] => ("ns", *count),
         [unit, count] => (*unit, *count),
-        _ => {
-            return Err(bad_attach(
-                ap,
-                format!("`{}` has the wrong number of parts", ap.text),
-                usage,
-            ))
-        }
+        _ => return Err(wrong_parts(ap, usage)),
     };
     let n = literal::parse_uint(count)
         .ok()

@@ -4,7 +4,7 @@
 //! `sys_exit`), all in module `vmlinux` as far as tracefs tells.
 
 use super::{
-    bad_attach, ContextBuiltin, ListQuery, ProbeContext, ProbeInstance, Provider, Wildcard,
+    wrong_parts, ContextBuiltin, ListQuery, ProbeContext, ProbeInstance, Provider, Wildcard,
 };
 use crate::artifact::AttachPlan;
 use crate::diagnostic::{Code, Diagnostic, Result};
@@ -39,13 +39,7 @@ impl Provider for RawTracepoint {
         let (module, event) = match parts {
             [event] => ("*", *event),
             [module, event] => (*module, *event),
-            _ => {
-                return Err(bad_attach(
-                    ap,
-                    format!("`{}` has the wrong number of parts", ap.text),
-                    USAGE,
-                ))
-            }
+            _ => return Err(wrong_parts(ap, USAGE)),
         };
         let events = raw_events(kernel);
         if events.is_empty() && !event.contains('*') && Wildcard::new(module).matches(VMLINUX) {

@@ -3,7 +3,7 @@
 
 use super::list::tracepoint_args;
 use super::{
-    bad_attach, ContextBuiltin, ListQuery, ProbeContext, ProbeInstance, Provider, Wildcard,
+    wrong_parts, ContextBuiltin, ListQuery, ProbeContext, ProbeInstance, Provider, Wildcard,
 };
 use crate::artifact::AttachPlan;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
@@ -35,11 +35,7 @@ impl Provider for Tracepoint {
         kernel: &dyn KernelInfo,
     ) -> Result<Vec<ProbeInstance>> {
         let [category, event] = parts else {
-            return Err(bad_attach(
-                ap,
-                format!("`{}` has the wrong number of parts", ap.text),
-                USAGE,
-            ));
+            return Err(wrong_parts(ap, USAGE));
         };
         let plain = (!category.contains('*') && !event.contains('*'))
             .then(|| kernel.tracepoint_format(category, event));

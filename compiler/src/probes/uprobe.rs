@@ -4,7 +4,9 @@
 //! through the binary's symbol table, one program per matching function.
 
 use super::kprobe::parse_offset;
-use super::{bad_attach, ContextBuiltin, ProbeContext, ProbeInstance, Provider, Wildcard};
+use super::{
+    bad_attach, wrong_parts, ContextBuiltin, ProbeContext, ProbeInstance, Provider, Wildcard,
+};
 use crate::artifact::{AttachPlan, UprobeTarget};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Result};
 use crate::kernel_info::KernelInfo;
@@ -27,11 +29,7 @@ fn uprobe(
         "uprobe:BINARY:FUNCTION[+OFFSET] or uprobe:BINARY:0xADDRESS"
     };
     let [binary, target] = parts else {
-        return Err(bad_attach(
-            ap,
-            format!("`{}` has the wrong number of parts", ap.text),
-            usage,
-        ));
+        return Err(wrong_parts(ap, usage));
     };
     if binary.is_empty() || target.is_empty() {
         return Err(bad_attach(
