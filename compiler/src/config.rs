@@ -134,7 +134,7 @@ const KEYS: &[Key] = &[
     Key {
         name: "max_bpf_progs",
         set: Setter::Set(|o, v| {
-            o.max_probes = o.max_probes.min(int(v)?.min(u32::MAX as u64) as u32);
+            o.max_bpf_progs = int(v)?.min(u32::MAX as u64) as u32;
             Ok(())
         }),
     },
@@ -315,6 +315,16 @@ mod tests {
         assert_eq!(o.max_strlen, 21);
         assert_eq!(o.stack_mode, StackMode::Raw);
         assert!(!o.print_maps_on_exit);
+    }
+
+    #[test]
+    fn program_limits_are_separate_keys() {
+        let o = applied(
+            "config = { max_bpf_progs = 5; max_probes = 2000 } BEGIN { }",
+            &[],
+        )
+        .unwrap();
+        assert_eq!((o.max_probes, o.max_bpf_progs), (2000, 5));
     }
 
     #[test]

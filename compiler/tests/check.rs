@@ -1173,3 +1173,13 @@ fn map_queries_and_strlen() {
         "has_key() takes 2 arguments, but 1 were given"
     );
 }
+
+#[test]
+fn the_smaller_program_limit_applies() {
+    let options = Options {
+        max_bpf_progs: 1,
+        ..Options::default()
+    };
+    let d = check_err!("BEGIN { } END { }", "more than max_bpf_progs (1)", options);
+    expect(d, "probe", Some("BPFTRACE_MAX_BPF_PROGS"));
+}

@@ -50,8 +50,10 @@ pub struct Options {
     pub missing_probes: MissingProbes,
     /// The license the programs are loaded under (`license`).
     pub license: String,
-    /// Most programs one script may generate (`max_probes`, `max_bpf_progs`).
+    /// Most probes one script may attach (`max_probes`).
     pub max_probes: u32,
+    /// Most BPF programs one script may generate (`max_bpf_progs`).
+    pub max_bpf_progs: u32,
     /// Config keys the environment set: a config block leaves them alone.
     pub from_environment: Vec<&'static str>,
 }
@@ -72,6 +74,7 @@ impl Default for Options {
             missing_probes: MissingProbes::Error,
             license: "GPL".into(),
             max_probes: 1024,
+            max_bpf_progs: 1024,
             from_environment: Vec::new(),
         }
     }
@@ -351,18 +354,25 @@ fn expand_probes<'p>(
             "no probe is left to attach: every attach point is missing",
         ));
     }
-    if out.len() > options.max_probes as usize {
+    // Every probe instance is one BPF program.
+    let limits = [
+        ("max_probes", options.max_probes),
+        ("max_bpf_progs", options.max_bpf_progs),
+    ];
+    if let Some((key, limit)) = limits.into_iter().find(|(_, l)| out.len() > *l as usize) {
         errors.push(
             Diagnostic::new(
                 Code::Probe,
                 program.probes.first().map_or(Span::default(), |p| p.span),
                 format!(
-                    "the program would attach {} probes, more than max_probes ({})",
-                    out.len(),
-                    options.max_probes
+                    "the program would attach {} probes, more than {key} ({limit})",
+                    out.len()
                 ),
             )
-            .with_help("raise it with `config = { max_probes = N }` or BPFTRACE_MAX_PROBES"),
+            .with_help(format!(
+                "raise it with `config = {{ {key} = N }}` or BPFTRACE_{}",
+                key.to_uppercase()
+            )),
         );
     }
     errors.finish(out)
