@@ -79,11 +79,16 @@ pub fn parse_uint(text: &str) -> Result<u64, LiteralError> {
     if radix == 8 && rest.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(LiteralError::Invalid("invalid digit in octal literal"));
     }
+    // C suffixes in any case (`1UL`), durations as written (`1m`, not `1M`).
+    let c_suffix = rest.chars().all(|c| matches!(c, 'u' | 'U' | 'l' | 'L'));
+    let suffix = if c_suffix {
+        rest.to_ascii_lowercase()
+    } else {
+        rest.to_string()
+    };
     let factor = SUFFIXES
         .iter()
-        .find(|(s, _)| {
-            *s == rest || (s.chars().all(|c| c == 'u' || c == 'l') && s.eq_ignore_ascii_case(rest))
-        })
+        .find(|(s, _)| *s == suffix)
         .map(|(_, f)| *f)
         .ok_or(LiteralError::Invalid(
             "invalid trailing characters in integer literal",
