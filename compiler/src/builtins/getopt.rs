@@ -39,11 +39,11 @@ impl Builtin for Getopt {
 /// What `getopt()` declares: the option's name, default and description.
 struct Declared {
     name: String,
-    default: Default,
+    default: OptionDefault,
     description: String,
 }
 
-enum Default {
+enum OptionDefault {
     Signed(i64),
     Unsigned(u64),
     Bool(bool),
@@ -67,32 +67,31 @@ fn string_literal(e: &Expr, what: &str) -> Result<String> {
     }
 }
 
+fn literal_default_expected(e: &Expr) -> Diagnostic {
+    Diagnostic::new(
+        Code::Type,
+        e.span,
+        "getopt() expects a literal default: an integer, a string, true or false",
+    )
+}
+
 fn declaration(args: &[Expr]) -> Result<Declared> {
     let name = string_literal(&args[0], "option name")?;
-    let default = match args.get(1).map(|e| (e, &e.kind)) {
-        None => Default::Bool(false),
-        Some((_, ExprKind::Int(v))) => Default::Unsigned(*v),
-        Some((
-            _,
+    let default = match args.get(1) {
+        None => OptionDefault::Bool(false),
+        Some(e) => match &e.kind {
+            ExprKind::Int(v) => OptionDefault::Unsigned(*v),
             ExprKind::Unary {
                 op: UnaryOp::Neg,
                 expr,
+            } => match expr.kind {
+                ExprKind::Int(v) => OptionDefault::Signed(0i64.wrapping_sub_unsigned(v)),
+                _ => return Err(literal_default_expected(e)),
             },
-        )) if matches!(expr.kind, ExprKind::Int(_)) => {
-            let ExprKind::Int(v) = expr.kind else {
-                unreachable!("matched")
-            };
-            Default::Signed(0i64.wrapping_sub_unsigned(v))
-        }
-        Some((_, ExprKind::Str(b))) => Default::Str(String::from_utf8_lossy(b).into_owned()),
-        Some((_, ExprKind::Ident(w))) if w == "true" || w == "false" => Default::Bool(w == "true"),
-        Some((e, _)) => {
-            return Err(Diagnostic::new(
-                Code::Type,
-                e.span,
-                "getopt() expects a literal default: an integer, a string, true or false",
-            ))
-        }
+            ExprKind::Str(b) => OptionDefault::Str(String::from_utf8_lossy(b).into_owned()),
+            ExprKind::Ident(w) if w == "true" || w == "false" => OptionDefault::Bool(w == "true"),
+            _ => return Err(literal_default_expected(e)),
+        },
     };
     let description = match args.get(2) {
         Some(e) => string_literal(e, "description")?,
@@ -127,20 +126,20 @@ impl Declared {
             )
         };
         Ok(match (&self.default, given) {
-            (Default::Signed(v), None) => OptionValue::Int(*v, Type::I64),
-            (Default::Unsigned(v), None) => OptionValue::Int(*v as i64, Type::U64),
-            (Default::Bool(b), None) => OptionValue::Bool(*b),
-            (Default::Str(s), None) => OptionValue::Str(s.clone()),
-            (Default::Bool(_), Some(None)) => OptionValue::Bool(true),
-            (Default::Str(_), Some(None)) => return Err(bad("true", "expects a string")),
+            (OptionDefault::Signed(v), None) => OptionValue::Int(*v, Type::I64),
+            (OptionDefault::Unsigned(v), None) => OptionValue::Int(*v as i64, Type::U64),
+            (OptionDefault::Bool(b), None) => OptionValue::Bool(*b),
+            (OptionDefault::Str(s), None) => OptionValue::Str(s.clone()),
+            (OptionDefault::Bool(_), Some(None)) => OptionValue::Bool(true),
+            (OptionDefault::Str(_), Some(None)) => return Err(bad("true", "expects a string")),
             (_, Some(None)) => return Err(bad("true", "expects an integer")),
-            (Default::Str(_), Some(Some(v))) => OptionValue::Str(v.to_string()),
-            (Default::Bool(_), Some(Some(v))) => match v.to_ascii_lowercase().as_str() {
+            (OptionDefault::Str(_), Some(Some(v))) => OptionValue::Str(v.to_string()),
+            (OptionDefault::Bool(_), Some(Some(v))) => match v.to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" | "on" => OptionValue::Bool(true),
                 "false" | "0" | "no" | "off" => OptionValue::Bool(false),
                 _ => return Err(bad(v, "expects a boolean (e.g. 'true')")),
             },
-            (Default::Signed(_), Some(Some(v))) => {
+            (OptionDefault::Signed(_), Some(Some(v))) => {
                 let (neg, abs) = v.strip_prefix('-').map_or((false, v), |a| (true, a));
                 let n = literal::parse_uint(abs).map_err(|e| bad(v, &e.to_string()))?;
                 let n = if neg {
@@ -150,7 +149,7 @@ impl Declared {
                 };
                 OptionValue::Int(n.ok_or_else(|| bad(v, "value is out of range"))?, Type::I64)
             }
-            (Default::Unsigned(_), Some(Some(v))) => {
+            (OptionDefault::Unsigned(_), Some(Some(v))) => {
                 let n = literal::parse_uint(v).map_err(|_| bad(v, "invalid integer"))?;
                 OptionValue::Int(n as i64, Type::U64)
             }
